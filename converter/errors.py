@@ -1,0 +1,30 @@
+"""Errors a user can cause, each with the exit code the CLI reports for it.
+
+The CLI prints ``str(error)`` as one line; library callers catch ``ConversionError``.
+"""
+
+from __future__ import annotations
+
+
+class ConversionError(Exception):
+    """Base of every error nbconv reports without a traceback."""
+
+    exit_code = 1
+
+
+class NotebookError(ConversionError):
+    """The input is missing, unreadable, not JSON or not a valid notebook."""
+
+    exit_code = 3
+
+
+class OutputError(ConversionError):
+    """A result could not be written where it was asked to go."""
+
+    exit_code = 4
+
+
+class ExportError(ConversionError):
+    """The exporter or its template could not turn the notebook into the format."""
+
+    exit_code = 5

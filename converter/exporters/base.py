@@ -1,0 +1,94 @@
+"""Exporters: a notebook (after its preprocessors) in, text or bytes and resources out.
+
+The method names are nbconvert's, so a script can switch with an import change:
+``from_filename``, ``from_file``, ``from_notebook_node`` each return (body, resources).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, ClassVar, Union
+
+import jinja2
+from nbformat import NotebookNode
+
+from converter.errors import ExportError
+from converter.notebook import read_notebook
+from converter.pipeline import Pipeline, Resources, Step
+
+Body = Union[str, bytes]
+
+
+@dataclass
+class Exporter:
+    """Runs the preprocessors, then ``render``. Subclasses set the format."""
+
+    output_extension: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+
+    preprocessors: list[Step] = field(default_factory=list)
+
+    def from_filename(self, filename: str | os.PathLike, resources: Resources | None = None) -> tuple[Body, Resources]:
+        path = Path(filename)
+        if resources is None:
+            resources = Resources(name=path.stem, dir=path.resolve().parent)
+        return self.from_notebook_node(read_notebook(path), resources)
+
+    def from_file(self, file: IO, resources: Resources | None = None) -> tuple[Body, Resources]:
+        return self.from_notebook_node(read_notebook(file), resources)
+
+    def from_notebook_node(self, nb: NotebookNode, resources: Resources | None = None) -> tuple[Body, Resources]:
+        """Convert ``nb``; preprocessors change it in place (keep a copy if you need one)."""
+        if resources is None:
+            resources = Resources()
+        resources.output_extension = self.output_extension
+        nb, resources = Pipeline(self.preprocessors)(nb, resources)
+        return self.render(nb, resources), resources
+
+    def render(self, nb: NotebookNode, resources: Resources) -> Body:
+        raise NotImplementedError
+
+
+@dataclass
+class TemplateExporter(Exporter):
+    """An exporter whose body is a Jinja template: ``<template>/<template_entry>``."""
+
+    template_entry: ClassVar[str] = "index.j2"
+
+    template: str = ""
+    template_file: str | None = None
+    template_paths: list[str] = field(default_factory=list)
+
+    def render(self, nb: NotebookNode, resources: Resources) -> str:
+        template = self._load_template()
+        try:
+            return template.render(nb=nb, resources=resources, **self.template_context(nb, resources))
+        except jinja2.TemplateError as error:
+            raise ExportError(f"template {template.name}: {error}") from None
+
+    def template_context(self, nb: NotebookNode, resources: Resources) -> dict[str, Any]:
+        """Variables the templates see besides ``nb`` and ``resources``."""
+        return {}
+
+    def _load_template(self) -> jinja2.Template:
+        from converter.templates import environment, search_path
+
+        extra = list(self.template_paths)
+        if self.template_file:
+            path = Path(self.template_file)
+            if not path.is_file():
+                raise ExportError(f"{path}: template file not found")
+            extra.insert(0, str(path.resolve().parent))
+            name = path.name
+        else:
+            name = f"{self.template}/{self.template_entry}"
+        env = environment(search_path(extra))
+        try:
+            return env.get_template(name)
+        except jinja2.TemplateNotFound as error:
+            missing = error.name if error.name != name else name
+            raise ExportError(f"template {missing!r} not found (searched {', '.join(env.loader.searchpath)})") from None
+        except jinja2.TemplateSyntaxError as error:
+            raise ExportError(f"{error.filename or error.name}:{error.lineno}: template syntax error: {error.message}") from None

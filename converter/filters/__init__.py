@@ -1,0 +1,1 @@
+"""Small pure functions the templates call, one concern per module."""

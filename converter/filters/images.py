@@ -1,0 +1,47 @@
+"""Image URLs in markdown: cell attachments and, on request, local files as data: URIs."""
+
+from __future__ import annotations
+
+import base64
+import mimetypes
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from converter.filters.mime import data_uri
+
+_IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/svg+xml", "image/webp")
+
+
+def attachment_uri(url: str, attachments: dict | None) -> str | None:
+    """The data: URI for ``attachment:NAME`` when the cell carries that attachment."""
+    if not url.startswith("attachment:") or not isinstance(attachments, dict):
+        return None
+    bundle = attachments.get(unquote(url[len("attachment:"):]))
+    if not isinstance(bundle, dict):
+        return None
+    for mimetype in _IMAGE_TYPES:
+        if isinstance(bundle.get(mimetype), (str, list)):
+            return data_uri(bundle[mimetype], mimetype)
+    return None
+
+
+def local_image_uri(url: str, directory: Path) -> str | None:
+    """A data: URI for a relative image path that resolves inside ``directory``.
+
+    Anything else (URLs, absolute paths, ``..`` or symlinks leading out, missing or
+    non-image files) gives None, so the reference stays as written.
+    """
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc or not parts.path or parts.path.startswith("/"):
+        return None
+    root = directory.resolve()
+    target = (root / unquote(parts.path)).resolve()
+    if not target.is_relative_to(root) or not target.is_file():
+        return None
+    mimetype = mimetypes.guess_type(target.name)[0]
+    if mimetype not in _IMAGE_TYPES:
+        return None
+    payload = target.read_bytes()
+    if mimetype == "image/svg+xml":
+        return data_uri(payload.decode("utf-8", "replace"), mimetype)
+    return data_uri(base64.b64encode(payload).decode(), mimetype)

@@ -1,0 +1,202 @@
+"""Read notebooks: decode, parse, upgrade to the current v4 minor and validate, once.
+
+Every problem a user can cause becomes a ``NotebookError`` whose message is one line
+that names the file and the problem.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import IO, Any, Union
+
+from nbformat import NotebookNode
+
+from converter.errors import NotebookError
+
+CURRENT_MINOR = 5
+
+Source = Union[str, os.PathLike, bytes, IO[bytes], IO[str]]
+
+
+def read_notebook(source: Source, name: str | None = None) -> NotebookNode:
+    """Return the validated v4 notebook read from a path, bytes, or an open file.
+
+    ``name`` labels the source in error messages; it defaults to the path or ``<stdin>``.
+    """
+    data, label = _read_source(source, name)
+    text = _decode(data, label)
+    return parse_notebook(text, label)
+
+
+def parse_notebook(text: str, label: str = "<notebook>") -> NotebookNode:
+    """Parse notebook JSON text, upgrade it to v4.5 and validate it once."""
+    if not text.strip():
+        raise NotebookError(f"{label}: the file is empty, not a notebook")
+    try:
+        data = json.loads(text, object_hook=NotebookNode)
+    except json.JSONDecodeError as error:
+        raise NotebookError(
+            f"{label}: invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}"
+        ) from None
+    except RecursionError:
+        raise NotebookError(f"{label}: invalid JSON: nested too deeply") from None
+    if not isinstance(data, dict) or "nbformat" not in data:
+        raise NotebookError(f"{label}: not a Jupyter notebook (no top-level \"nbformat\" field)")
+    nb = _upgrade(data, label)
+    _validate(nb, label)
+    from nbformat.v4.rwbase import rejoin_lines
+
+    return rejoin_lines(nb)  # multi-line strings are stored as lists of lines
+
+
+def _read_source(source: Source, name: str | None) -> tuple[bytes, str]:
+    if isinstance(source, bytes):
+        return source, name or "<bytes>"
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        label = name or str(path)
+        try:
+            return path.read_bytes(), label
+        except FileNotFoundError:
+            raise NotebookError(f"{label}: no such file") from None
+        except IsADirectoryError:
+            raise NotebookError(f"{label}: is a directory, not a notebook") from None
+        except OSError as error:
+            raise NotebookError(f"{label}: cannot read: {error.strerror}") from None
+    label = name or getattr(source, "name", None) or "<stream>"
+    content = source.read()
+    return (content.encode("utf-8", "surrogatepass") if isinstance(content, str) else content), str(label)
+
+
+def _decode(data: bytes, label: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise NotebookError(
+            f"{label}: not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start})"
+        ) from None
+
+
+def _upgrade(nb: NotebookNode, label: str) -> NotebookNode:
+    """Bring v1-v3 and older v4 minors to v4.5; newer minors are read as they are."""
+    major = nb.get("nbformat")
+    if not isinstance(major, int) or major < 1:
+        raise NotebookError(f"{label}: \"nbformat\" must be a version number, got {major!r}")
+    if major > 4:
+        raise NotebookError(f"{label}: nbformat {major} is newer than this nbconv supports (4)")
+    if major < 4:
+        import nbformat
+
+        try:
+            nb = nbformat.convert(nb, 4)
+        except Exception as error:  # nbformat raises many types for malformed old notebooks
+            raise NotebookError(f"{label}: cannot upgrade nbformat {major} notebook: {error}") from None
+    minor = nb.get("nbformat_minor")
+    if not isinstance(minor, int):
+        raise NotebookError(f"{label}: \"nbformat_minor\" must be a version number, got {minor!r}")
+    if minor < CURRENT_MINOR:
+        _add_cell_ids(nb)
+        nb["nbformat_minor"] = CURRENT_MINOR
+    return nb
+
+
+def _add_cell_ids(nb: NotebookNode) -> None:
+    """Give cells without an id a stable one, so output does not change between runs."""
+    cells = nb.get("cells")
+    if not isinstance(cells, list):
+        return
+    taken = {cell.get("id") for cell in cells if isinstance(cell, dict)}
+    for index, cell in enumerate(cells):
+        if isinstance(cell, dict) and not cell.get("id"):
+            candidate = f"cell-{index}"
+            while candidate in taken:
+                candidate += "-"
+            cell["id"] = candidate
+            taken.add(candidate)
+
+
+@lru_cache(maxsize=None)
+def _fast_validator(minor: int) -> Any:
+    from nbformat.validator import get_validator
+
+    return get_validator(4, minor, name="fastjsonschema")
+
+
+def _validate(nb: NotebookNode, label: str) -> None:
+    """Validate with the compiled schema; explain failures with jsonschema's error paths."""
+    minor = nb["nbformat_minor"]
+    try:
+        _fast_validator(minor).validate(nb)
+        return
+    except Exception:
+        pass
+    raise NotebookError(f"{label}: {_describe_schema_error(nb, minor)}")
+
+
+def _describe_schema_error(nb: NotebookNode, minor: int) -> str:
+    from jsonschema.exceptions import best_match
+    from nbformat.validator import get_validator
+
+    validator = get_validator(4, minor, name="jsonschema")
+    error = best_match(validator._validator.iter_errors(nb))
+    if error is None:  # the two validators disagree; report what the fast one saw
+        return "does not match the nbformat schema"
+    error = _branch_error(error)
+    path = list(error.absolute_path)
+    where = _describe_path(nb, path)
+    message = _shorten(error.message)
+    return f"invalid notebook: {where}: {message}" if where else f"invalid notebook: {message}"
+
+
+_DISCRIMINATORS = ("cell_type", "output_type")
+
+
+def _branch_error(error: Any) -> Any:
+    """Descend through oneOf errors into the branch whose cell_type/output_type matched.
+
+    A code cell with a bad field fails every branch of the cell ``oneOf``; the useful
+    error is the one from the code-cell branch, not "not valid under any schema".
+    """
+    while error.validator in ("oneOf", "anyOf") and error.context:
+        branches: dict[int, list] = {}
+        for sub in error.context:
+            branches.setdefault(sub.relative_schema_path[0], []).append(sub)
+        matching = [
+            errors for errors in branches.values()
+            if not any(e.relative_path and e.relative_path[0] in _DISCRIMINATORS for e in errors)
+        ]
+        if len(matching) != 1:
+            kind = error.instance.get(_discriminator(error.instance)) if isinstance(error.instance, dict) else None
+            if kind is not None and not matching:
+                error.message = f"unknown {_discriminator(error.instance)} {kind!r}"
+            return error
+        error = min(matching[0], key=lambda e: len(e.relative_path))
+    return error
+
+
+def _discriminator(instance: dict) -> str:
+    return next((key for key in _DISCRIMINATORS if key in instance), "type")
+
+
+def _shorten(text: str, limit: int = 160) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _describe_path(nb: NotebookNode, path: list) -> str:
+    """Turn ['cells', 3, 'outputs', 0, 'name'] into 'cell 3 (code), outputs[0].name'."""
+    if len(path) >= 2 and path[0] == "cells" and isinstance(path[1], int):
+        cell = nb["cells"][path[1]]
+        kind = cell.get("cell_type", "?") if isinstance(cell, dict) else "?"
+        rest = _format_path(path[2:])
+        return f"cell {path[1]} ({kind})" + (f", field {rest}" if rest else "")
+    return f"field {_format_path(path)}" if path else ""
+
+
+def _format_path(path: list) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text

@@ -1,0 +1,120 @@
+"""The Jinja environment: where templates are found, how they escape, which filters they see.
+
+Templates are named '<template>/<file>', e.g. 'lab/index.html.j2'. One environment is
+built per search path and kept, so each template is compiled once per process.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Sequence
+
+import jinja2
+from markupsafe import Markup
+
+from converter.filters import ansi, highlight, images, mime, sanitize
+
+# Formats whose templates must not HTML-escape what they print.
+_UNESCAPED_SUFFIXES = (".tex.j2", ".rst.j2", ".md.j2", ".txt.j2", ".py.j2")
+
+
+def shipped_template_dir() -> Path:
+    """templates/ inside the installed package, or beside it in a source checkout."""
+    package = Path(__file__).resolve().parent
+    for candidate in (package / "shipped_templates", package.parent / "templates"):
+        if candidate.is_dir():
+            return candidate
+    raise RuntimeError(f"nbconv's templates are missing (looked in {package})")
+
+
+def _autoescape(name: str | None) -> bool:
+    return name is None or not name.endswith(_UNESCAPED_SUFFIXES)
+
+
+@jinja2.pass_context
+def _markdown2html(context: Any, source: str, attachments: dict | None = None) -> Markup:
+    from converter.markdown import render_markdown
+
+    directory = context.get("resources").dir if context.get("embed_images") else None
+
+    def resolve(url: str) -> str | None:
+        found = images.attachment_uri(url, attachments)
+        if found is None and directory is not None:
+            found = images.local_image_uri(url, directory)
+        return found
+
+    return Markup(render_markdown(source, "html", resolve))
+
+
+@jinja2.pass_context
+def _notebook_html(context: Any, html: str) -> Markup:
+    """HTML a notebook carries, cleaned first when the page is to be sanitized."""
+    if isinstance(html, list):
+        html = "".join(html)
+    return Markup(sanitize.sanitize_html(html) if context.get("sanitize_html") else html)
+
+
+def _json_script(value: Any) -> Markup:
+    """JSON that cannot close the <script> element it is placed in."""
+    import json
+
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+def _script_text(code: str) -> Markup:
+    """Notebook JavaScript for an inline <script>: only its end tag is neutralised."""
+    if isinstance(code, list):
+        code = "".join(code)
+    return Markup(code.replace("</", "<\\/"))
+
+
+def _css_token(value: Any) -> str:
+    """A tag or name made into one CSS class token."""
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in str(value))
+
+
+def _join_text(value: Any) -> str:
+    return "".join(value) if isinstance(value, list) else str(value)
+
+
+FILTERS = {
+    "markdown2html": _markdown2html,
+    "notebook_html": _notebook_html,
+    "highlight_code": highlight.highlight_code,
+    "ansi2html": ansi.ansi_to_html,
+    "strip_ansi": ansi.strip_ansi,
+    "choose_mimetype": mime.choose_mimetype,
+    "data_uri": mime.data_uri,
+    "image_size": mime.image_size,
+    "is_unconfined": mime.is_unconfined,
+    "json_script": _json_script,
+    "script_text": _script_text,
+    "css_token": _css_token,
+    "join_text": _join_text,
+}
+
+GLOBALS = {"pygments_css": highlight.pygments_css}
+
+
+@lru_cache(maxsize=32)
+def environment(search_path: tuple[str, ...]) -> jinja2.Environment:
+    """The environment for one search path (user directories first, shipped last)."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(list(search_path)),
+        autoescape=_autoescape,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,
+        undefined=jinja2.ChainableUndefined,
+    )
+    env.filters.update(FILTERS)
+    env.globals.update(GLOBALS)
+    return env
+
+
+def search_path(extra_dirs: Sequence[str | Path] = ()) -> tuple[str, ...]:
+    """The directories searched for templates: the given ones, then the shipped ones."""
+    return tuple(str(Path(d)) for d in extra_dirs) + (str(shipped_template_dir()),)

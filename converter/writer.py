@@ -1,0 +1,65 @@
+"""Write results atomically: a temporary file in the target directory, then a rename.
+
+A failed conversion or write never leaves a partial file where the result belongs.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Mapping, Union
+
+from converter.errors import OutputError
+
+Data = Union[str, bytes]
+
+
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_FILE_MODE = 0o666 & ~_current_umask()
+
+
+def write_atomic(path: str | os.PathLike, data: Data) -> None:
+    """Replace ``path`` with ``data`` in one step; raise OutputError naming the path."""
+    path = Path(path)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    directory = path.parent
+    if not directory.is_dir():
+        raise OutputError(f"{path}: cannot write: directory {directory} does not exist")
+    try:
+        fd, temp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as error:
+        raise OutputError(f"{path}: cannot write: {error.strerror}") from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+        os.chmod(temp, _FILE_MODE)
+        os.replace(temp, path)
+    except OSError as error:
+        Path(temp).unlink(missing_ok=True)
+        raise OutputError(f"{path}: cannot write: {error.strerror}") from None
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def write_side_files(directory: Path, outputs: Mapping[str, bytes]) -> list[Path]:
+    """Write extracted files under ``directory``; names may hold subfolders, never ``..``."""
+    root = directory.resolve()
+    written = []
+    for name, content in outputs.items():
+        target = (root / name).resolve()
+        if not target.is_relative_to(root) or target == root:
+            raise OutputError(f"{name}: refusing to write a file outside {root}")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise OutputError(f"{target.parent}: cannot create directory: {error.strerror}") from None
+        write_atomic(target, content)
+        written.append(target)
+    return written
