@@ -6,6 +6,7 @@ with that format's renderer. Parsers are built once per format and reused.
 
 from __future__ import annotations
 
+import importlib
 from functools import lru_cache
 from typing import Any, Callable, Optional
 
@@ -15,18 +16,37 @@ from converter.markdown.math import math
 
 PLUGINS = ("table", "strikethrough", "footnotes", "task_lists", "url", math)
 
+# output format -> (module, renderer class); each renderer is a mistune BaseRenderer
+RENDERERS = {
+    "html": ("converter.markdown.html", "NotebookHTMLRenderer"),
+}
+
 ImageResolver = Callable[[str], Optional[str]]
 
 
 @lru_cache(maxsize=None)
 def _parser(fmt: str) -> mistune.Markdown:
-    if fmt == "html":
-        from converter.markdown.html import NotebookHTMLRenderer
-
-        renderer: Any = NotebookHTMLRenderer()
-    else:
-        raise ValueError(f"no markdown renderer for {fmt!r}")
+    try:
+        module, name = RENDERERS[fmt]
+    except KeyError:
+        raise ValueError(f"no markdown renderer for {fmt!r}") from None
+    renderer: Any = getattr(importlib.import_module(module), name)()
     return mistune.create_markdown(renderer=renderer, plugins=list(PLUGINS))
+
+
+def resolve_image_token(token: dict[str, Any], state: Any) -> dict[str, Any]:
+    """The image token with its URL replaced by the state's ``resolve_image``, if it gives one.
+
+    Renderers call this from ``render_token`` so every format resolves attachments and
+    embedded files the same way.
+    """
+    if token["type"] != "image":
+        return token
+    resolve = state.env.get("resolve_image")
+    replaced = resolve(token["attrs"]["url"]) if resolve else None
+    if replaced is None:
+        return token
+    return {**token, "attrs": {**token["attrs"], "url": replaced}}
 
 
 def render_markdown(text: str, fmt: str = "html", resolve_image: ImageResolver | None = None) -> str:

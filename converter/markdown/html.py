@@ -10,6 +10,7 @@ from mistune import HTMLRenderer
 from mistune.util import striptags
 
 from converter.filters.highlight import highlight_code
+from converter.markdown import resolve_image_token
 
 _WHITESPACE = re.compile(r"\s+")
 
@@ -28,12 +29,7 @@ class NotebookHTMLRenderer(HTMLRenderer):
         super().__init__(escape=False)
 
     def render_token(self, token: dict[str, Any], state: Any) -> str:
-        if token["type"] == "image":
-            resolve = state.env.get("resolve_image")
-            replaced = resolve(token["attrs"]["url"]) if resolve else None
-            if replaced is not None:
-                token = {**token, "attrs": {**token["attrs"], "url": replaced}}
-        return super().render_token(token, state)
+        return super().render_token(resolve_image_token(token, state), state)
 
     def heading(self, text: str, level: int, **attrs: Any) -> str:
         anchor = html.escape(heading_id(text))
