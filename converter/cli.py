@@ -147,7 +147,7 @@ def convert_one(job: Job, exporter, args: argparse.Namespace) -> str | None:
     from converter.errors import ExportError, OutputError
     from converter.notebook import read_notebook
     from converter.pipeline import Resources
-    from converter.writer import write_atomic, write_side_files
+    from converter.writer import encode_text, write_atomic, write_side_files
 
     if job.source == STDIN:
         nb = read_notebook(sys.stdin.buffer, name=job.label)
@@ -165,7 +165,7 @@ def convert_one(job: Job, exporter, args: argparse.Namespace) -> str | None:
         raise ExportError(f"{job.label}: {error}") from None
     if target is None:
         stream = sys.stdout.buffer
-        stream.write(body.encode("utf-8") if isinstance(body, str) else body)
+        stream.write(encode_text(body))
         stream.flush()
         return None
     if resources.outputs:

@@ -45,7 +45,10 @@ class Exporter:
             resources = Resources()
         resources.output_extension = self.output_extension
         nb, resources = self.pipeline()(nb, resources)
-        return self.render(nb, resources), resources
+        try:
+            return self.render(nb, resources), resources
+        except RecursionError:
+            raise ExportError(f"{resources.name}: content nested too deeply to convert") from None
 
     def pipeline(self) -> Pipeline:
         """The steps run before rendering: the exporter's preprocessors, in order."""
