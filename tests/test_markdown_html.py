@@ -121,3 +121,17 @@ def test_markdown_links_with_scripts_are_defused() -> None:
     cell = cell_html("[click](javascript:alert(1)) ![x](javascript:alert(2))")
     urls = [a.get("href") for a in elements(cell, "a")] + [i.get("src") for i in elements(cell, "img")]
     assert urls and not any(url.lower().startswith("javascript") for url in urls)
+
+
+def test_svg_attachment_base64_or_text() -> None:
+    """JupyterLab stores attached SVG base64-encoded; hand-written notebooks may hold text."""
+    import base64
+
+    svg = '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"><rect width="4" height="4"/></svg>'
+    encoded = base64.b64encode(svg.encode()).decode()
+    attachments = {"b.svg": {"image/svg+xml": encoded}, "t.svg": {"image/svg+xml": svg}}
+    cell = cell_html("![b](attachment:b.svg) ![t](attachment:t.svg)", attachments=attachments)
+    for img in elements(cell, "img"):
+        prefix, payload = img.get("src").split(",", 1)
+        assert prefix == "data:image/svg+xml;base64"
+        assert base64.b64decode(payload).decode() == svg, img.get("alt")
