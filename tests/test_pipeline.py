@@ -171,3 +171,32 @@ def test_unknown_format_is_an_export_error() -> None:
 
     with pytest.raises(ExportError, match="unknown format 'nope'"):
         get_exporter("nope")
+
+
+def test_no_html_reparse_after_rendering(tmp_path: Path) -> None:
+    """nbconvert re-parses every page with BeautifulSoup; a conversion here loads no HTML
+    parser at all, and no bleach unless --sanitize-html asks for it."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import FIXTURES, REPO
+
+    probe = (
+        "import sys\n"
+        "from converter import HTMLExporter\n"
+        "sanitize = sys.argv[2] == 'sanitize'\n"
+        "body, _ = HTMLExporter(sanitize_html=sanitize).from_filename(sys.argv[1])\n"
+        "assert 'ZeroDivisionError' in body\n"
+        "parsers = ('bs4', 'html5lib', 'lxml', 'html.parser', 'bleach')\n"
+        "print(sorted(m for m in parsers if m in sys.modules))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    loaded = {}
+    for mode in ("plain", "sanitize"):
+        result = subprocess.run([sys.executable, "-c", probe, str(FIXTURES / "tour.ipynb"), mode],
+                                capture_output=True, env=env, timeout=120)
+        assert result.returncode == 0, result.stderr.decode()
+        loaded[mode] = result.stdout.decode().strip()
+    assert loaded["plain"] == "[]"
+    assert "'bleach'" in loaded["sanitize"] and "bs4" not in loaded["sanitize"]  # bleach brings its own parser
