@@ -58,7 +58,7 @@ def hostile_notebook():
     )
 
 
-def our_scripts_only(page_tree, exporter_defaults: bool = True) -> list:
+def our_scripts_only(page_tree) -> list:
     """Every <script> element that is not one the lab template itself writes."""
     from converter.exporters.html import MATHJAX_URL, WIDGET_RENDERER_URL
 
