@@ -20,8 +20,13 @@ def attachment_uri(url: str, attachments: dict | None) -> str | None:
     if not isinstance(bundle, dict):
         return None
     for mimetype in _IMAGE_TYPES:
-        if isinstance(bundle.get(mimetype), (str, list)):
-            return data_uri(bundle[mimetype], mimetype)
+        payload = bundle.get(mimetype)
+        if isinstance(payload, (str, list)):
+            payload = "".join(payload) if isinstance(payload, list) else payload
+            if mimetype == "image/svg+xml" and not payload.lstrip().startswith("<"):
+                # JupyterLab stores attached SVG base64-encoded, unlike SVG outputs
+                return "data:image/svg+xml;base64," + "".join(payload.split())
+            return data_uri(payload, mimetype)
     return None
 
 
