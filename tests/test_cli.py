@@ -121,7 +121,7 @@ def test_templates_basic_and_lab(tmp_path: Path) -> None:
     # the lab page holds the basic body
     assert basic.strip() in lab
     missing = run_nbconv(path, "--template", "nope")
-    assert missing.returncode == 5 and b"nope/index.html.j2" in missing.stderr
+    assert missing.returncode == 5 and b"template 'nope' not found" in missing.stderr
 
 
 def test_dark_theme(tmp_path: Path) -> None:
