@@ -18,6 +18,7 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -59,6 +60,7 @@ class Seen:
 class Upstream:
     """The fake-free upstream: a real HTTP server with routes the tests need."""
 
+    host: str = "127.0.0.1"
     port: int = 0
     documents: dict[str, bytes] = field(default_factory=dict)  # /doc/<name> bodies
     requests: list[Seen] = field(default_factory=list)
@@ -67,7 +69,7 @@ class Upstream:
 
     @property
     def base(self) -> str:
-        return f"127.0.0.1:{self.port}"
+        return f"{self.host}:{self.port}"
 
     def seen(self, path_prefix: str) -> list[Seen]:
         with self.lock:
@@ -187,17 +189,24 @@ def _handler(upstream: Upstream) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-@pytest.fixture(scope="session")
-def upstream() -> Iterator[Upstream]:
-    state = Upstream()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
+@contextmanager
+def serve_upstream(host: str = "127.0.0.1") -> Iterator[Upstream]:
+    state = Upstream(host)
+    server = ThreadingHTTPServer((host, 0), _handler(state))
     server.daemon_threads = True
     state.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield state
-    server.shutdown()
-    server.server_close()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def upstream() -> Iterator[Upstream]:
+    with serve_upstream() as state:
+        yield state
 
 
 class Viewer:

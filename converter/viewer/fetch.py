@@ -58,7 +58,7 @@ def address_class(address: Address) -> str | None:
     """Why an address is refused by default ("loopback", "private", ...), or None if public."""
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
-    for name in ("unspecified", "loopback", "link_local", "multicast", "private", "reserved"):
+    for name in ("unspecified", "loopback", "link_local", "multicast", "reserved", "private"):
         if getattr(address, f"is_{name}"):
             return name.replace("_", "-")
     return None if address.is_global else "non-global"
