@@ -222,3 +222,11 @@ def test_stale_entries_are_revalidated_with_etag(start_viewer, upstream, client)
     assert "if-none-match" not in seen[0].headers
     assert seen[1].headers["if-none-match"].startswith('"')
     assert seen[1].headers["if-modified-since"] == "Tue, 01 Sep 2026 10:00:00 GMT"
+
+
+def test_several_workers_serve(start_viewer, upstream, client):
+    workers = start_viewer("--allow-network", "127.0.0.0/8", "--workers", "2")
+    url = corpus_url(workers, upstream, "nbconvert-tests/notebook2.ipynb", "?case=workers")
+    responses = [client.get(url) for _ in range(4)]
+    assert [r.status_code for r in responses] == [200] * 4
+    assert "Started parent process" in workers.log.read_text()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import re
-import sys
 from typing import Sequence
 
 from converter.viewer.config import ViewerConfig
@@ -71,12 +70,7 @@ def main(argv: Sequence[str]) -> int:
     config.to_environment()
     import uvicorn
 
-    try:
-        uvicorn.run("converter.viewer.app:app_from_environment", factory=True, host=config.host,
-                    port=config.port, workers=config.workers, server_header=False, proxy_headers=False)
-    except OSError as error:
-        print(f"nbconv serve: error: cannot listen on {config.host}:{config.port}: {error.strerror}", file=sys.stderr)
-        return 3
-    except KeyboardInterrupt:
-        pass
+    # uvicorn handles SIGINT/SIGTERM itself and exits with 3 when it cannot start (port in use)
+    uvicorn.run("converter.viewer.app:app_from_environment", factory=True, host=config.host,
+                port=config.port, workers=config.workers, server_header=False, proxy_headers=False)
     return 0
