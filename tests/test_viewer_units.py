@@ -5,10 +5,17 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from conftest import REPO
+
+
+def run(coroutine):
+    """asyncio.run in a thread of its own: playwright's sync API may own this thread's loop."""
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, coroutine).result()
 
 
 @pytest.mark.parametrize("address, kind", [
@@ -93,7 +100,7 @@ def test_memory_cache_is_bounded_by_bytes_and_drops_least_recently_used():
         await cache.set("huge", Entry(b"h" * 101, "text/plain"))
         return [await cache.get(k) is not None for k in ("a", "b", "c", "huge")], cache.size
 
-    present, size = asyncio.run(scenario())
+    present, size = run(scenario())
     assert present == [True, False, True, False]
     assert size == 80
 
@@ -121,7 +128,7 @@ def test_single_flight_runs_work_once_for_concurrent_callers():
         again = await flights.run("k", work)  # finished work is not reused
         return results, again
 
-    results, again = asyncio.run(scenario())
+    results, again = run(scenario())
     assert results == [1] * 5 and again == 2
 
 

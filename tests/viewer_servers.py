@@ -131,8 +131,8 @@ def _handler(upstream: Upstream) -> type[BaseHTTPRequestHandler]:
             self.route_corpus(name, query)
 
         def route_hang(self, rest: str, query: dict) -> None:
-            time.sleep(UPSTREAM_TIMEOUT * 5)
-            self.send_body(b"{}")
+            time.sleep(UPSTREAM_TIMEOUT * 5)  # the viewer has given up long before: answer nothing
+            self.close_connection = True
 
         def route_flaky(self, rest: str, query: dict) -> None:
             with upstream.lock:
