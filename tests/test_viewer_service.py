@@ -88,6 +88,13 @@ def test_upstream_query_string_is_kept_and_ours_is_not_forwarded(viewer, upstrea
         "/corpus/nbconvert-tests/notebook2.ipynb?rev=7"]
 
 
+def test_path_characters_reach_upstream_as_written(viewer, upstream, client):
+    upstream.documents["odd name?#.ipynb"] = (CORPUS / "nbconvert-tests/notebook2.ipynb").read_bytes()
+    response = client.get(f"{viewer.url}/url/{upstream.base}/doc/odd%20name%3F%23.ipynb")
+    assert response.status_code == 200
+    assert upstream.seen("/doc/odd%20name%3F%23.ipynb")
+
+
 def test_front_page_form_and_redirect(viewer, upstream, client):
     page = client.get(viewer.url + "/")
     assert page.status_code == 200 and '<form class="nbv-form" action="/" method="get">' in page.text

@@ -173,3 +173,67 @@ def test_version_and_conversion_do_not_import_the_viewer_stack():
             "print(sorted(m for m in ('starlette', 'uvicorn', 'httpx', 'redis', 'latex2mathml') if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=60)
     assert result.stdout.splitlines()[-1] == "[]", result.stderr
+
+
+@pytest.fixture
+def tls_upstream(tool, tmp_path):
+    """An https server on 127.0.0.1 with a certificate for ``localhost`` only; records SNI and Host."""
+    import ssl
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    openssl = tool("openssl")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=DNS:localhost", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    seen = {"sni": [], "host": []}
+    body = (REPO / "tests" / "fixtures" / "tour.ipynb").read_bytes()
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            seen["host"].append(self.headers["Host"])
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    context.sni_callback = lambda sock, name, ctx: seen["sni"].append(name)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server.server_address[1], cert, seen, body
+    server.shutdown()
+    server.server_close()
+
+
+def test_https_connects_to_the_checked_address_with_the_name_for_sni_and_host(tls_upstream):
+    import ssl
+
+    import httpx
+
+    from converter.viewer.fetch import AddressPolicy, FetchError, SafeFetcher
+
+    port, cert, seen, body = tls_upstream
+
+    async def fetch(url):
+        transport = httpx.AsyncHTTPTransport(verify=ssl.create_default_context(cafile=str(cert)))
+        fetcher = SafeFetcher(AddressPolicy(["127.0.0.0/8"]), transport=transport)
+        try:
+            return await fetcher.fetch(url)
+        except FetchError as error:
+            return error
+        finally:
+            await fetcher.aclose()
+
+    fetched = run(fetch(f"https://localhost:{port}/tour.ipynb"))
+    assert fetched.body == body
+    assert seen["sni"] == ["localhost"] and seen["host"] == [f"localhost:{port}"]
+    # the certificate names localhost only: by address, verification must fail
+    failed = run(fetch(f"https://127.0.0.1:{port}/tour.ipynb"))
+    assert isinstance(failed, FetchError) and failed.status == 502

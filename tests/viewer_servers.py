@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Iterator
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
@@ -119,7 +119,7 @@ def _handler(upstream: Upstream) -> type[BaseHTTPRequestHandler]:
             self.send_body(body, headers={"ETag": etag, "Last-Modified": "Tue, 01 Sep 2026 10:00:00 GMT"})
 
         def route_doc(self, rest: str, query: dict) -> None:
-            body = upstream.documents.get(rest)
+            body = upstream.documents.get(unquote(rest))
             self.send_body(body) if body is not None else self.not_found()
 
         def route_status(self, rest: str, query: dict) -> None:

@@ -15,7 +15,7 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -24,7 +24,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from converter.errors import ConversionError
+from converter.errors import NotebookError
 from converter.viewer import pages
 from converter.viewer.cache import Entry, SingleFlight, open_cache
 from converter.viewer.config import ViewerConfig
@@ -91,6 +91,11 @@ def viewer_path(url: str) -> str:
     return prefix + parsed.netloc.decode() + parsed.path + query
 
 
+def quote_path(path: str) -> str:
+    """A decoded route path made into a URL path again: ``?``, ``#``, spaces stay in the path."""
+    return quote(path, safe="/!$&'()*+,;=:@~")
+
+
 def upstream_query(request: Request) -> str:
     """The request's query string without the viewer's own parameters."""
     kept = [(k, v) for k, v in request.query_params.multi_items() if k not in OWN_PARAMETERS]
@@ -125,8 +130,11 @@ class Viewer:
             entry, state = await self.entry(request, url, kind)
         except FetchError as error:
             return error_response(error.status, str(error))
-        except ConversionError as error:  # the bytes are not a notebook
+        except NotebookError as error:
             return error_response(400, str(error))
+        except Exception:  # a bug of ours: logged, and the client gets a page without details
+            log.exception("internal error serving %s", url)
+            return error_response(500, "internal error while rendering this notebook")
         headers = {"x-cache": state, "cache-control": f"public, max-age={int(self.config.cache_ttl)}"}
         if kind == "download":
             headers["content-disposition"] = f'attachment; filename="{download_name(url)}"'
@@ -204,13 +212,14 @@ async def home(request: Request) -> Response:
 async def by_url(request: Request) -> Response:
     scheme = "https" if request.url.path.startswith("/urls/") else "http"
     params = request.path_params
-    url = f"{scheme}://{params['host']}/{params['path']}{upstream_query(request)}"
+    url = f"{scheme}://{params['host']}/{quote_path(params['path'])}{upstream_query(request)}"
     return await request.app.state.viewer.serve(request, url)
 
 
 async def by_github(request: Request) -> Response:
     params = request.path_params
-    url = github_raw_url(params["owner"], params["repo"], params["ref"], params["path"]) + upstream_query(request)
+    path = quote_path(params["path"])
+    url = github_raw_url(params["owner"], params["repo"], params["ref"], path) + upstream_query(request)
     return await request.app.state.viewer.serve(request, url)
 
 
