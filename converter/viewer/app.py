@@ -155,7 +155,7 @@ class Viewer:
 
     async def refresh(self, key: str, url: str, kind: str, stale: Entry | None,
                       links: pages.Links) -> tuple[Entry, str]:
-        if stale is not None and (stale.etag or stale.last_modified):
+        if stale is not None:
             fetched = await self.fetcher.fetch(url, stale.etag, stale.last_modified)
         else:
             fetched = await self.fetcher.fetch(url)
