@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import glob
+import os
 import sys
 import traceback
 from dataclasses import dataclass
@@ -175,15 +176,17 @@ def convert_one(job: Job, exporter, args: argparse.Namespace) -> str | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    import os
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["serve"]:  # the viewer service has its own options
+        from converter.viewer.serve import main as serve
 
+        return serve(argv[1:])
     from converter.config import describe_settings, resolve_settings
     from converter.errors import ConfigError
 
     parser = build_parser()
     try:
-        args, sources, config = resolve_settings(parser, list(sys.argv[1:] if argv is None else argv),
-                                                 Path.cwd(), os.environ)
+        args, sources, config = resolve_settings(parser, argv, Path.cwd(), os.environ)
     except ConfigError as error:
         print(f"nbconv: error: {error}", file=sys.stderr)
         return error.exit_code
