@@ -6,6 +6,7 @@ built per search path and kept, so each template is compiled once per process.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Sequence
@@ -14,6 +15,8 @@ import jinja2
 from markupsafe import Markup
 
 from converter.filters import ansi, highlight, images, mime, sanitize
+from converter.markdown.math import strip_delimiters
+from converter.markdown.rst import uri as rst_uri
 
 # Formats whose templates must not HTML-escape what they print.
 _UNESCAPED_SUFFIXES = (".tex.j2", ".rst.j2", ".md.j2", ".txt.j2", ".py.j2")
@@ -45,6 +48,37 @@ def _markdown2html(context: Any, source: str, attachments: dict | None = None) -
         return found
 
     return Markup(render_markdown(source, "html", resolve))
+
+
+@jinja2.pass_context
+def _markdown2rst(context: Any, source: str, attachments: dict | None = None, cell_index: int = 0) -> str:
+    """reST for a markdown cell; its attachments become side files of the document."""
+    from converter.markdown import render_markdown
+    from converter.preprocessors.extract_outputs import extract_attachment
+
+    resources = context.get("resources")
+    document = context.get("rst_document")
+    return render_markdown(
+        source, "rst",
+        lambda url: extract_attachment(url, attachments, resources, cell_index),
+        {"rst_document": document} if document is not None else None,
+    )
+
+
+_ATTACHMENT_URL = re.compile(r"attachment:[^\s()<>\"']+")
+
+
+@jinja2.pass_context
+def _extract_attachments(context: Any, source: str, attachments: dict | None = None, cell_index: int = 0) -> str:
+    """Markdown with its ``attachment:NAME`` references pointing at extracted side files."""
+    from converter.preprocessors.extract_outputs import extract_attachment
+
+    if not attachments:
+        return source
+    resources = context.get("resources")
+    return _ATTACHMENT_URL.sub(
+        lambda m: extract_attachment(m.group(0), attachments, resources, cell_index) or m.group(0), source
+    )
 
 
 @jinja2.pass_context
@@ -93,6 +127,11 @@ FILTERS = {
     "script_text": _script_text,
     "css_token": _css_token,
     "join_text": _join_text,
+    "markdown2rst": _markdown2rst,
+    "extract_attachments": _extract_attachments,
+    "strip_math_delimiters": strip_delimiters,
+    "lexer_name": highlight.lexer_name,
+    "rst_uri": rst_uri,
 }
 
 GLOBALS = {"pygments_css": highlight.pygments_css}

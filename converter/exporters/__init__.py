@@ -16,6 +16,11 @@ from converter.pipeline import Resources
 # format name -> (module, class)
 BUILTIN = {
     "html": ("converter.exporters.html", "HTMLExporter"),
+    "rst": ("converter.exporters.rst", "RSTExporter"),
+    "markdown": ("converter.exporters.markdown", "MarkdownExporter"),
+    "script": ("converter.exporters.script", "ScriptExporter"),
+    "python": ("converter.exporters.script", "PythonExporter"),
+    "notebook": ("converter.exporters.notebook", "NotebookExporter"),
 }
 
 

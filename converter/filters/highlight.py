@@ -55,3 +55,24 @@ def notebook_language(metadata: dict) -> str:
         if isinstance(candidate, str) and candidate:
             return candidate
     return "python"
+
+
+@lru_cache(maxsize=128)
+def lexer_name(language: str) -> str | None:
+    """A name pygments knows ``language`` by (its own, else its plain-Python alias), or None.
+
+    Formats that name the language for another highlighter (reST code-block, Markdown
+    fences) use it so the name they write is one Sphinx and docutils can resolve.
+    """
+    from pygments.lexers import get_lexer_by_name
+    from pygments.util import ClassNotFound
+
+    name = language.strip().lower()
+    for candidate in (name, _LEXER_ALIASES.get(name)):
+        if candidate:
+            try:
+                get_lexer_by_name(candidate)
+                return candidate
+            except ClassNotFound:
+                pass
+    return None
