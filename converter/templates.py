@@ -14,7 +14,7 @@ from typing import Any, Sequence
 import jinja2
 from markupsafe import Markup
 
-from converter.filters import ansi, highlight, images, mime, sanitize
+from converter.filters import ansi, highlight, images, magics, mime, sanitize, text_blocks
 from converter.markdown.math import strip_delimiters
 from converter.markdown.rst import uri as rst_uri
 
@@ -132,6 +132,9 @@ FILTERS = {
     "strip_math_delimiters": strip_delimiters,
     "lexer_name": highlight.lexer_name,
     "rst_uri": rst_uri,
+    "fenced": text_blocks.fenced,
+    "comment_lines": text_blocks.comment_lines,
+    "ipython2python": magics.ipython2python,
 }
 
 GLOBALS = {"pygments_css": highlight.pygments_css}

@@ -43,9 +43,13 @@ class Exporter:
         """Convert ``nb``; preprocessors change it in place (keep a copy if you need one)."""
         if resources is None:
             resources = Resources()
-        resources.output_extension = self.output_extension
+        resources.output_extension = self.extension_for(nb)
         nb, resources = Pipeline(self.preprocessors)(nb, resources)
         return self.render(nb, resources), resources
+
+    def extension_for(self, nb: NotebookNode) -> str:
+        """The result's file extension; a script's depends on the notebook's language."""
+        return self.output_extension
 
     def render(self, nb: NotebookNode, resources: Resources) -> Body:
         raise NotImplementedError
