@@ -66,19 +66,31 @@ def _markdown2rst(context: Any, source: str, attachments: dict | None = None, ce
 
 
 _ATTACHMENT_URL = re.compile(r"attachment:[^\s()<>\"']+")
+# Code where an attachment URL is an example, not an image: fences, indented blocks, spans.
+_MARKDOWN_CODE = re.compile(
+    r"^ {0,3}(?P<fence>`{3,}|~{3,})[^\n]*\n[\s\S]*?(?:^ {0,3}(?P=fence)[^\n]*$|\Z)"
+    r"|^(?: {4}|\t)[^\n]*$"
+    r"|(?P<ticks>`+)[^`][\s\S]*?(?P=ticks)",
+    re.M,
+)
 
 
 @jinja2.pass_context
 def _extract_attachments(context: Any, source: str, attachments: dict | None = None, cell_index: int = 0) -> str:
-    """Markdown with its ``attachment:NAME`` references pointing at extracted side files."""
+    """Markdown whose ``attachment:NAME`` images point at extracted side files (code left as is)."""
     from converter.preprocessors.extract_outputs import extract_attachment
 
     if not attachments:
         return source
     resources = context.get("resources")
-    return _ATTACHMENT_URL.sub(
-        lambda m: extract_attachment(m.group(0), attachments, resources, cell_index) or m.group(0), source
-    )
+    code = [match.span() for match in _MARKDOWN_CODE.finditer(source)]
+
+    def replace(match: re.Match) -> str:
+        if any(start <= match.start() < end for start, end in code):
+            return match.group(0)
+        return extract_attachment(match.group(0), attachments, resources, cell_index) or match.group(0)
+
+    return _ATTACHMENT_URL.sub(replace, source)
 
 
 @jinja2.pass_context
