@@ -61,6 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("--list-formats", action="store_true", help="list built-in and installed formats and exit")
     info.add_argument("--show-config", action="store_true",
                       help="print the merged settings and where each came from, and exit")
+
+    content.add_argument("--nbformat-minor", type=int, metavar="N",
+                         help="--to notebook: write nbformat 4.N (default: 4.5; 4.0-4.4 have no cell ids)")
     parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
     return parser
 
@@ -102,6 +105,7 @@ def make_exporter(args: argparse.Namespace):
         "no_prompt": args.no_prompt or None,
         "sanitize_html": args.sanitize_html or None,
         "embed_images": args.embed_images or None,
+        "nbformat_minor": args.nbformat_minor,
     }
     fields = getattr(cls, "__dataclass_fields__", {})
     unsupported = [name for name, value in options.items() if value is not None and name not in fields]
@@ -140,7 +144,10 @@ def destination(job: Job, args: argparse.Namespace, extension: str) -> Path | No
             name = name.with_name(name.name + extension)
         return base / name
     stem = "notebook" if job.source == STDIN else Path(job.source).stem
-    return base / (stem + extension)
+    target = base / (stem + extension)
+    if job.source != STDIN and target.resolve() == Path(job.source).resolve():
+        target = base / (stem + ".nbconvert" + extension)  # nbconvert's name for a notebook beside itself
+    return target
 
 
 def convert_one(job: Job, exporter, args: argparse.Namespace) -> str | None:
@@ -157,7 +164,7 @@ def convert_one(job: Job, exporter, args: argparse.Namespace) -> str | None:
         path = Path(job.source)
         nb = read_notebook(path)
         resources = Resources(name=path.stem, dir=path.resolve().parent)
-    target = destination(job, args, exporter.output_extension)
+    target = destination(job, args, exporter.extension_for(nb))
     if target is not None and job.source != STDIN and target.resolve() == Path(job.source).resolve():
         raise OutputError(f"{target}: refusing to overwrite the input notebook")
     try:

@@ -55,3 +55,29 @@ def notebook_language(metadata: dict) -> str:
         if isinstance(candidate, str) and candidate:
             return candidate
     return "python"
+
+
+@lru_cache(maxsize=1)
+def _lexer_names() -> frozenset[str]:
+    """Every name pygments knows, built-in aliases and plugin entry points, without
+    importing the plugins (IPython's lexers would import all of IPython)."""
+    from importlib.metadata import entry_points
+
+    from pygments.lexers import get_all_lexers
+
+    names = {alias for _, aliases, _, _ in get_all_lexers(plugins=False) for alias in aliases}
+    names.update(point.name.lower() for point in entry_points(group="pygments.lexers"))
+    return frozenset(names)
+
+
+def lexer_name(language: str) -> str | None:
+    """A name pygments knows ``language`` by (its own, else its plain-Python alias), or None.
+
+    Formats that name the language for another highlighter (reST code-block, Markdown
+    fences) use it so the name they write is one Sphinx and docutils can resolve.
+    """
+    name = language.strip().lower()
+    for candidate in (name, _LEXER_ALIASES.get(name)):
+        if candidate and candidate in _lexer_names():
+            return candidate
+    return None

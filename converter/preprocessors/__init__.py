@@ -1,5 +1,6 @@
 """Built-in preprocessors, one module each."""
 
 from converter.preprocessors.clear_output import ClearOutputPreprocessor
+from converter.preprocessors.extract_outputs import ExtractOutputsPreprocessor
 
-__all__ = ["ClearOutputPreprocessor"]
+__all__ = ["ClearOutputPreprocessor", "ExtractOutputsPreprocessor"]
