@@ -93,27 +93,45 @@ def expand_inputs(patterns: Sequence[str]) -> tuple[list[Job], list[str]]:
     return jobs, errors
 
 
-def make_exporter(args: argparse.Namespace):
+# exporter option (a dataclass field) -> the flag that sets it
+EXPORTER_OPTIONS = {
+    "template": "template",
+    "template_file": "template_file",
+    "template_paths": "template_path",
+    "theme": "theme",
+    "no_input": "no_input",
+    "no_prompt": "no_prompt",
+    "sanitize_html": "sanitize_html",
+    "embed_images": "embed_images",
+    "nbformat_minor": "nbformat_minor",
+}
+
+
+def make_exporter(args: argparse.Namespace, sources: dict[str, str]):
+    """The exporter for ``--to`` with the options it supports.
+
+    An option the format lacks is an error when given on the command line; from a
+    config file or the environment it is left out, so shared settings can name options
+    of other formats.
+    """
     from converter.exporters import get_exporter
 
     cls = get_exporter(args.to)
-    options = {
-        "template": args.template,
-        "template_file": args.template_file,
-        "theme": args.theme,
-        "no_input": args.no_input or None,
-        "no_prompt": args.no_prompt or None,
-        "sanitize_html": args.sanitize_html or None,
-        "embed_images": args.embed_images or None,
-        "nbformat_minor": args.nbformat_minor,
-    }
     fields = getattr(cls, "__dataclass_fields__", {})
-    unsupported = [name for name, value in options.items() if value is not None and name not in fields]
+    options: dict[str, object] = {}
+    unsupported: list[str] = []
+    for field, dest in EXPORTER_OPTIONS.items():
+        value = getattr(args, dest)
+        if value is None or value is False:
+            continue
+        if field in fields:
+            options[field] = value
+        elif sources.get(dest) == "command line":
+            unsupported.append("--" + dest.replace("_", "-"))
     if unsupported:
-        flags = ", ".join("--" + name.replace("_", "-") for name in unsupported)
         from converter.errors import ExportError
 
-        raise ExportError(f"--to {args.to} does not support {flags}")
+        raise ExportError(f"--to {args.to} does not support {', '.join(unsupported)}")
     preprocessors = []
     if args.clear_output:
         from converter.preprocessors import ClearOutputPreprocessor
@@ -123,9 +141,7 @@ def make_exporter(args: argparse.Namespace):
         from converter.plugins import load_object
 
         preprocessors += [load_object(spec, "preprocessor")() for spec in args.preprocessor]
-    if args.template_path:
-        options["template_paths"] = args.template_path
-    return cls(preprocessors=preprocessors, **{k: v for k, v in options.items() if v is not None})
+    return cls(preprocessors=preprocessors, **options)
 
 
 def destination(job: Job, args: argparse.Namespace, extension: str) -> Path | None:
@@ -219,7 +235,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     status = 3 if errors else EXIT_OK
     try:
-        exporter = make_exporter(args)
+        exporter = make_exporter(args, sources)
         if args.output_dir:
             try:
                 Path(args.output_dir).mkdir(parents=True, exist_ok=True)

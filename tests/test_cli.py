@@ -202,9 +202,12 @@ def test_output_into_a_missing_directory(tmp_path: Path) -> None:
 def test_refuses_to_overwrite_the_input(tmp_path: Path) -> None:
     path = write(sample("self"), tmp_path / "self.html")  # a notebook with an .html name
     before = path.read_bytes()
-    result = run_nbconv(path)
+    result = run_nbconv(path, "--output", "self.html")
     assert result.returncode == 4 and b"refusing to overwrite the input notebook" in result.stderr
     assert path.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["self.html"]
+    # without --output the default name steps aside, as nbconvert's does
+    assert run_nbconv(path).returncode == 0
+    assert path.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["self.html", "self.nbconvert.html"]
 
 
 def test_usage_errors(tmp_path: Path) -> None:
