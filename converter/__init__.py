@@ -19,12 +19,15 @@ _EXPORTS = {
     "Exporter": "converter.exporters.base",
     "TemplateExporter": "converter.exporters.base",
     "HTMLExporter": "converter.exporters.html",
+    "LatexExporter": "converter.exporters.latex",
+    "PDFExporter": "converter.exporters.pdf",
     "export": "converter.exporters",
     "get_exporter": "converter.exporters",
     "ConversionError": "converter.errors",
     "NotebookError": "converter.errors",
     "OutputError": "converter.errors",
     "ExportError": "converter.errors",
+    "LatexError": "converter.errors",
 }
 
 __all__ = ["__version__", *_EXPORTS]

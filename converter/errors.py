@@ -28,3 +28,9 @@ class ExportError(ConversionError):
     """The exporter or its template could not turn the notebook into the format."""
 
     exit_code = 5
+
+
+class LatexError(ExportError):
+    """The LaTeX for a PDF could not be compiled: xelatex is missing, failed or timed out."""
+
+    exit_code = 6

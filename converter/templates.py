@@ -13,7 +13,7 @@ from typing import Any, Sequence
 import jinja2
 from markupsafe import Markup
 
-from converter.filters import ansi, highlight, images, mime, sanitize
+from converter.filters import ansi, highlight, images, latex, mime, sanitize
 
 # Formats whose templates must not HTML-escape what they print.
 _UNESCAPED_SUFFIXES = (".tex.j2", ".rst.j2", ".md.j2", ".txt.j2", ".py.j2")
@@ -45,6 +45,16 @@ def _markdown2html(context: Any, source: str, attachments: dict | None = None) -
         return found
 
     return Markup(render_markdown(source, "html", resolve))
+
+
+@jinja2.pass_context
+def _markdown2latex(context: Any, source: str, attachments: dict | None = None) -> str:
+    """Markdown as LaTeX; its images are extracted through the exporter's ``latex_files``."""
+    from converter.markdown import render_markdown
+
+    files = context.get("latex_files")
+    resolve = (lambda url: files.markdown_image(url, attachments)) if files else None
+    return render_markdown(_join_text(source), "latex", resolve)
 
 
 @jinja2.pass_context
@@ -93,9 +103,14 @@ FILTERS = {
     "script_text": _script_text,
     "css_token": _css_token,
     "join_text": _join_text,
+    "markdown2latex": _markdown2latex,
+    "escape_latex": latex.escape_latex,
+    "escape_verbatim": latex.escape_verbatim,
+    "ansi2latex": ansi.ansi_to_latex,
+    "highlight_latex": highlight.highlight_latex,
 }
 
-GLOBALS = {"pygments_css": highlight.pygments_css}
+GLOBALS = {"pygments_css": highlight.pygments_css, "pygments_latex_defs": highlight.pygments_latex_defs}
 
 
 @lru_cache(maxsize=32)

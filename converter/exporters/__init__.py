@@ -16,6 +16,8 @@ from converter.pipeline import Resources
 # format name -> (module, class)
 BUILTIN = {
     "html": ("converter.exporters.html", "HTMLExporter"),
+    "latex": ("converter.exporters.latex", "LatexExporter"),
+    "pdf": ("converter.exporters.pdf", "PDFExporter"),
 }
 
 

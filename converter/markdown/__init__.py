@@ -19,6 +19,7 @@ PLUGINS = ("table", "strikethrough", "footnotes", "task_lists", "url", math)
 # output format -> (module, renderer class); each renderer is a mistune BaseRenderer
 RENDERERS = {
     "html": ("converter.markdown.html", "NotebookHTMLRenderer"),
+    "latex": ("converter.markdown.latex", "LatexRenderer"),
 }
 
 ImageResolver = Callable[[str], Optional[str]]
