@@ -3,7 +3,7 @@
 One parser splits the text at SGR codes into styled pieces; each format writes them.
 In HTML, colours become classes (``ansi-red-fg``, ``ansi-bold``) so themes can restyle
 them, and 256-colour and true-colour codes become inline ``rgb()`` styles. In LaTeX
-they become the ``ansi-*`` colours the templates define, or ``[RGB]`` values.
+they become the ``ansi-*`` colours the templates define, or ``[HTML]`` hex values.
 """
 
 from __future__ import annotations
@@ -203,7 +203,8 @@ def ansi_to_html(text: str) -> Markup:
 def _latex_color(color: Color, layer: str) -> str:
     if isinstance(color, int):
         return ("\\textcolor{" if layer == "fg" else "\\colorbox{") + f"ansi-{_palette_name(color)}}}"
-    return ("\\textcolor[RGB]{" if layer == "fg" else "\\colorbox[RGB]{") + "{},{},{}}}".format(*color)
+    # [HTML] rather than [RGB]: fvextra's line breaking must not split "r,g,b".
+    return ("\\textcolor[HTML]{" if layer == "fg" else "\\colorbox[HTML]{") + "{:02X}{:02X}{:02X}}}".format(*color)
 
 
 def _latex_styled(style: Style, text: str) -> str:

@@ -1,7 +1,8 @@
 """SVG to PDF for LaTeX, with cairosvg when installed (the optional ``svg`` extra).
 
-Notebook SVG is untrusted: the converter is given a URL fetcher that refuses every
-external reference, so an image cannot read local files or reach the network.
+Notebook SVG is untrusted: cairosvg runs in its safe mode (``unsafe=False``), which
+refuses XML entities and every external reference except data: URLs, so an image can
+neither read local files nor reach the network.
 """
 
 from __future__ import annotations
@@ -15,10 +16,6 @@ def svg_converter_available() -> bool:
     return True
 
 
-def _refuse(url: str, *args: object, **kwargs: object) -> dict:
-    raise ValueError(f"external reference not allowed in notebook SVG: {url}")
-
-
 def svg_to_pdf(svg: str) -> bytes | None:
     """The SVG drawn as a one-page PDF, or None when it cannot be converted."""
     if not svg_converter_available():
@@ -26,6 +23,6 @@ def svg_to_pdf(svg: str) -> bytes | None:
     import cairosvg
 
     try:
-        return cairosvg.svg2pdf(bytestring=svg.encode("utf-8"), url_fetcher=_refuse, unsafe=False)
+        return cairosvg.svg2pdf(bytestring=svg.encode("utf-8"), unsafe=False)
     except Exception:  # malformed SVG of any kind: the caller shows a placeholder
         return None
