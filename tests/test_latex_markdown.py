@@ -68,6 +68,12 @@ def test_special_characters_in_link_text_and_url():
     assert out.strip() == r"\href{https://example.com/a_b?q=1\&r=2\#frag}{50\% \& more\_x}"
 
 
+def test_bare_urls_may_break_after_slashes_and_dots():
+    out = latex("see https://example.com/a_b")
+    assert out.strip() == (r"see \href{https://example.com/a_b}"
+                           r"{https:/\allowbreak{}/\allowbreak{}example.\allowbreak{}com/\allowbreak{}a\_b}")
+
+
 def test_links_with_unsafe_schemes_keep_only_their_text():
     assert latex("[run me](run:/bin/sh)").strip() == "run me"
     assert latex_url("javascript:alert(1)") is None

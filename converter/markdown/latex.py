@@ -29,6 +29,7 @@ _WHITESPACE = re.compile(r"\s+")
 _DISPLAY_ENVIRONMENT = re.compile(
     r"\\begin\{(equation|align|alignat|flalign|gather|multline|eqnarray)(\*?)\}[\s\S]*\\end\{\1\2\}"
 )
+_URL_BREAK = re.compile(r"[/.?=-]")
 _TARGET_UNSAFE = re.compile(r"[^A-Za-z0-9_.:-]")
 # Tables whose widest cells add up to more characters than this get wrapping columns.
 _WRAP_TABLE_WIDTH = 70
@@ -113,6 +114,8 @@ class LatexRenderer(BaseRenderer):
     def link(self, token: Token, state: BlockState) -> str:
         text = self.children(token, state)
         url = token["attrs"]["url"]
+        if plain_text(token.get("children", [])) == url:  # a bare URL: let it break across lines
+            text = _URL_BREAK.sub(lambda m: m.group() + "\\allowbreak{}", text)
         if url.startswith("#"):
             return f"\\hyperlink{{{anchor_name(html.unescape(url[1:]))}}}{{{text}}}"
         target = latex_url(url)
