@@ -25,12 +25,16 @@ _EXPORTS = {
     "PythonExporter": "converter.exporters.script",
     "NotebookExporter": "converter.exporters.notebook",
     "ExtractOutputsPreprocessor": "converter.preprocessors",
+
+    "LatexExporter": "converter.exporters.latex",
+    "PDFExporter": "converter.exporters.pdf",
     "export": "converter.exporters",
     "get_exporter": "converter.exporters",
     "ConversionError": "converter.errors",
     "NotebookError": "converter.errors",
     "OutputError": "converter.errors",
     "ExportError": "converter.errors",
+    "LatexError": "converter.errors",
 }
 
 __all__ = ["__version__", *_EXPORTS]

@@ -30,7 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="nbconv",
         description="Convert Jupyter notebooks to other formats.",
         epilog="Exit codes: 0 success, 1 internal error, 2 usage error, 3 unreadable or "
-        "invalid notebook, 4 output not writable, 5 template or export error. See CLI.md.",
+        "invalid notebook, 4 output not writable, 5 template or export error, 6 LaTeX/PDF "
+        "compilation failed. See CLI.md.",
     )
     parser.add_argument("notebooks", nargs="*", metavar="NOTEBOOK",
                         help="notebook paths or quoted glob patterns ('dir/*.ipynb'); - reads standard input")
@@ -186,7 +187,7 @@ def convert_one(job: Job, exporter, args: argparse.Namespace) -> str | None:
     try:
         body, resources = exporter.from_notebook_node(nb, resources)
     except ExportError as error:
-        raise ExportError(f"{job.label}: {error}") from None
+        raise type(error)(f"{job.label}: {error}") from None
     if target is None:
         stream = sys.stdout.buffer
         stream.write(encode_text(body))

@@ -34,3 +34,9 @@ class ConfigError(ConversionError):
     """A configuration file or NBCONV_* variable has an unknown key or a bad value."""
 
     exit_code = 2
+
+
+class LatexError(ExportError):
+    """The LaTeX for a PDF could not be compiled: xelatex is missing, failed or timed out."""
+
+    exit_code = 6

@@ -23,7 +23,7 @@ from typing import Any, Sequence
 import jinja2
 from markupsafe import Markup
 
-from converter.filters import ansi, highlight, images, magics, mime, sanitize, text_blocks
+from converter.filters import ansi, highlight, images, latex, magics, mime, sanitize, text_blocks
 from converter.markdown.math import strip_delimiters
 from converter.markdown.rst import uri as rst_uri
 
@@ -101,6 +101,14 @@ def _extract_attachments(context: Any, source: str, attachments: dict | None = N
 
     return _ATTACHMENT_URL.sub(replace, source)
 
+def _markdown2latex(context: Any, source: str, attachments: dict | None = None) -> str:
+    """Markdown as LaTeX; its images are extracted through the exporter's ``latex_files``."""
+    from converter.markdown import render_markdown
+
+    files = context.get("latex_files")
+    resolve = (lambda url: files.markdown_image(url, attachments)) if files else None
+    return render_markdown(_join_text(source), "latex", resolve)
+
 
 @jinja2.pass_context
 def _notebook_html(context: Any, html: str) -> Markup:
@@ -156,9 +164,15 @@ FILTERS = {
     "fenced": text_blocks.fenced,
     "comment_lines": text_blocks.comment_lines,
     "ipython2python": magics.ipython2python,
+
+    "markdown2latex": _markdown2latex,
+    "escape_latex": latex.escape_latex,
+    "escape_verbatim": latex.escape_verbatim,
+    "ansi2latex": ansi.ansi_to_latex,
+    "highlight_latex": highlight.highlight_latex,
 }
 
-GLOBALS = {"pygments_css": highlight.pygments_css}
+GLOBALS = {"pygments_css": highlight.pygments_css, "pygments_latex_defs": highlight.pygments_latex_defs}
 
 
 @lru_cache(maxsize=32)

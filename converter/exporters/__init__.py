@@ -22,6 +22,9 @@ BUILTIN = {
     "script": ("converter.exporters.script", "ScriptExporter", "the code as a script in the notebook's language"),
     "python": ("converter.exporters.script", "PythonExporter", "the code as a Python script (IPython syntax converted)"),
     "notebook": ("converter.exporters.notebook", "NotebookExporter", "a notebook (nbformat v4 JSON), after preprocessors"),
+
+    "latex": ("converter.exporters.latex", "LatexExporter", "LaTeX document for xelatex (article, or report)"),
+    "pdf": ("converter.exporters.pdf", "PDFExporter", "PDF document, typeset with xelatex"),
 }
 
 

@@ -1,4 +1,4 @@
-"""Syntax highlighting with pygments; one formatter and a cached lexer per language."""
+"""Syntax highlighting with pygments for HTML and LaTeX; one formatter per format, cached lexers."""
 
 from __future__ import annotations
 
@@ -37,6 +37,38 @@ def highlight_code(source: str, language: str | None) -> Markup:
     from pygments import highlight
 
     return Markup(highlight(source, lexer, _formatter()))
+
+
+# The Verbatim environment LaTeX code blocks are written in; templates define its look.
+LATEX_CODE_ENVIRONMENT = "Highlighting"
+
+
+@lru_cache(maxsize=1)
+def _latex_formatter() -> Any:
+    from pygments.formatters import LatexFormatter
+
+    return LatexFormatter(envname=LATEX_CODE_ENVIRONMENT)
+
+
+def highlight_latex(source: str, language: str | None) -> str:
+    """A LaTeX ``Highlighting`` environment for ``source``; unknown languages stay plain."""
+    from converter.filters.latex import escape_verbatim, strip_control
+
+    lexer = _lexer(language.strip().lower()) if language else None
+    if lexer is None:
+        body = escape_verbatim(source).rstrip("\n")
+        return f"\\begin{{{LATEX_CODE_ENVIRONMENT}}}[commandchars=\\\\\\{{\\}}]\n{body}\n\\end{{{LATEX_CODE_ENVIRONMENT}}}\n"
+    from pygments import highlight
+
+    return highlight(strip_control(source), lexer, _latex_formatter())
+
+
+@lru_cache(maxsize=8)
+def pygments_latex_defs(style: str) -> str:
+    """The ``\\PY`` macro definitions for a pygments style."""
+    from pygments.formatters import LatexFormatter
+
+    return LatexFormatter(style=style).get_style_defs()
 
 
 @lru_cache(maxsize=8)

@@ -24,6 +24,17 @@ HTML_PRIORITY = (
     "text/plain",
 )
 
+# What LaTeX can show, best first; HTML, JavaScript and widgets have no LaTeX form.
+LATEX_PRIORITY = (
+    "text/latex",
+    "application/pdf",
+    "image/png",
+    "image/jpeg",
+    "image/svg+xml",
+    "text/markdown",
+    "text/plain",
+)
+
 # Representations that need the notebook's own scripts to run.
 SCRIPT_MIMETYPES = frozenset({WIDGET_VIEW, "application/javascript"})
 

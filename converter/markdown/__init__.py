@@ -20,6 +20,8 @@ PLUGINS = ("table", "strikethrough", "footnotes", "task_lists", "url", math)
 RENDERERS = {
     "html": ("converter.markdown.html", "NotebookHTMLRenderer"),
     "rst": ("converter.markdown.rst", "RSTRenderer"),
+
+    "latex": ("converter.markdown.latex", "LatexRenderer"),
 }
 
 ImageResolver = Callable[[str], Optional[str]]
