@@ -101,6 +101,8 @@ def _extract_attachments(context: Any, source: str, attachments: dict | None = N
 
     return _ATTACHMENT_URL.sub(replace, source)
 
+
+@jinja2.pass_context
 def _markdown2latex(context: Any, source: str, attachments: dict | None = None) -> str:
     """Markdown as LaTeX; its images are extracted through the exporter's ``latex_files``."""
     from converter.markdown import render_markdown
