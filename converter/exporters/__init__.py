@@ -16,6 +16,7 @@ from converter.pipeline import Resources
 # format name -> (module, class)
 BUILTIN = {
     "html": ("converter.exporters.html", "HTMLExporter"),
+    "notebook": ("converter.exporters.notebook", "NotebookExporter"),
 }
 
 
