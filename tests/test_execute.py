@@ -9,6 +9,9 @@ from __future__ import annotations
 import base64
 import json
 import os
+import signal
+import subprocess
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -17,7 +20,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from conftest import run_nbconv
+from conftest import REPO, run_nbconv
 from converter.errors import CellTimeoutError, ExecutionError, KernelNotFoundError
 from converter.execute import ExecutePreprocessor, choose_kernel
 from converter.pipeline import Pipeline, Resources
@@ -222,6 +225,22 @@ def test_cli_batch_reports_each_notebook_and_parameters(tmp_path):
         executed = nbformat.read(tmp_path / "out" / f"{name}.ipynb", as_version=4)
         assert executed.cells[1].source == "# Parameters\ncount = 3\nwho = 'cli'"
         assert executed.cells[2].outputs[0].text == "6 cli\n"
+
+
+def test_cli_ctrl_c_stops_and_leaves_no_kernel(tmp_path):
+    notebook = write(tmp_path / "slow.ipynb", code("import time\ntime.sleep(120)"))
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    process = subprocess.Popen([sys.executable, "-m", "converter", "--execute", "--progress", notebook],
+                               stderr=subprocess.PIPE, env=env)
+    try:
+        assert process.stderr.readline().startswith(b"slow: cell 1/1, ")  # the cell is running
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 130
+    assert err.decode().strip() == "nbconv: interrupted"
+    assert not (tmp_path / "slow.html").exists()
 
 
 def _test_kernels_alive() -> list[int]:

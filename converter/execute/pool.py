@@ -74,10 +74,12 @@ class KernelPool:
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
         """Run ``coro`` on the kernel loop and wait for it; Ctrl-C cancels it."""
-        future = asyncio.run_coroutine_threadsafe(coro, _LoopThread.loop())
+        abandoned = threading.Event()
+        future = asyncio.run_coroutine_threadsafe(_unless_abandoned(coro, abandoned), _LoopThread.loop())
         try:
             return future.result()
         except BaseException:
+            abandoned.set()
             future.cancel()
             raise
 
@@ -161,6 +163,16 @@ class KernelPool:
         for km in list(self._live):
             self.release(km, now=True)
         await asyncio.gather(*self._stopping, return_exceptions=True)
+
+
+async def _unless_abandoned(coro: Coroutine[Any, Any, T], abandoned: threading.Event) -> T | None:
+    """The result of ``coro``; the error of a run its caller gave up on (Ctrl-C) is dropped."""
+    try:
+        return await coro
+    except Exception:
+        if abandoned.is_set():
+            return None
+        raise
 
 
 _OPEN_POOLS: "weakref.WeakSet[KernelPool]" = weakref.WeakSet()
