@@ -205,6 +205,19 @@ def test_cli_missing_kernelspec(tmp_path):
     assert not (tmp_path / "nb.html").exists()
 
 
+def test_cli_kernel_that_cannot_start(tmp_path, monkeypatch):
+    spec = tmp_path / "jupyter" / "kernels" / "broken"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-c", "raise SystemExit(3)", "{connection_file}"],
+        "display_name": "Broken", "language": "python"}))
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    notebook = write(tmp_path / "nb.ipynb", code("1"))
+    result = run_nbconv("--execute", "--kernel", "broken", notebook)
+    assert result.returncode == 9
+    assert "the kernel (broken) did not start: Kernel died before replying to kernel_info" in one_error_line(result)
+
+
 def test_cli_batch_reports_each_notebook_and_parameters(tmp_path):
     params = tmp_path / "params.json"
     params.write_text(json.dumps({"count": 3, "who": "json"}))

@@ -9,6 +9,7 @@ the caller still holds the partly executed notebook.
 
 from __future__ import annotations
 
+import atexit
 import math
 import os
 import time
@@ -105,6 +106,8 @@ class ExecutePreprocessor(Preprocessor):
             kill = True
             raise KernelDiedError(f"the kernel ({kernel.name}) did not start: {error}") from error
         finally:
+            # nbclient leaves its exit hook registered when the kernel fails to start.
+            atexit.unregister(client._cleanup_kernel)
             if client.kc is not None:
                 client.kc.stop_channels()
             pool.release(km, now=kill)
