@@ -80,7 +80,10 @@ class ExecutePreprocessor(Preprocessor):
                 self.on_cell(resources, cell_index, len(nb.cells), time.monotonic() - started)
 
         nb.metadata["kernelspec"] = kernel.as_metadata()
-        km = await pool.acquire(request)
+        try:
+            km = await pool.acquire(request)
+        except Exception as error:  # jupyter_client raises many types, e.g. the kernel's program is missing
+            raise KernelDiedError(f"the kernel ({kernel.name}) did not start: {error}") from error
         client = NotebookClient(
             nb, km=km, kernel_name=kernel.name, log=LOG,
             timeout_func=lambda cell: self.timeout,
