@@ -16,6 +16,14 @@ _EXPORTS = {
     "Preprocessor": "converter.pipeline",
     "Resources": "converter.pipeline",
     "ClearOutputPreprocessor": "converter.preprocessors",
+    "ClearMetadataPreprocessor": "converter.preprocessors",
+    "CoalesceStreamsPreprocessor": "converter.preprocessors",
+    "ExtractOutputsPreprocessor": "converter.preprocessors",
+    "InjectParametersPreprocessor": "converter.preprocessors",
+    "RegexRemovePreprocessor": "converter.preprocessors",
+    "TagRemovePreprocessor": "converter.preprocessors",
+    "ExecutePreprocessor": "converter.execute",
+    "KernelPool": "converter.execute",
     "Exporter": "converter.exporters.base",
     "TemplateExporter": "converter.exporters.base",
     "HTMLExporter": "converter.exporters.html",
@@ -35,6 +43,11 @@ _EXPORTS = {
     "OutputError": "converter.errors",
     "ExportError": "converter.errors",
     "LatexError": "converter.errors",
+
+    "ExecutionError": "converter.errors",
+    "CellTimeoutError": "converter.errors",
+    "KernelNotFoundError": "converter.errors",
+    "KernelDiedError": "converter.errors",
 }
 
 __all__ = ["__version__", *_EXPORTS]

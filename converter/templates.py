@@ -154,6 +154,7 @@ FILTERS = {
     "data_uri": mime.data_uri,
     "image_size": mime.image_size,
     "is_unconfined": mime.is_unconfined,
+    "extracted_file": mime.extracted_file,
     "json_script": _json_script,
     "script_text": _script_text,
     "css_token": _css_token,

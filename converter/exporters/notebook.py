@@ -39,11 +39,13 @@ class NotebookExporter(Exporter):
         return writes(self._as_minor(nb)) + "\n"
 
     def _as_minor(self, nb: NotebookNode) -> NotebookNode:
-        """A shallow view of ``nb`` in the chosen minor; minors before 4.5 have no cell ids."""
-        minor = self.nbformat_minor
-        if minor is None or minor == nb.get("nbformat_minor"):
+        """A shallow view of ``nb`` in the chosen minor; minors before 4.5 have no cell ids.
+
+        ``transient`` cell marks (e.g. an input removed by a tag) are for templates, not files.
+        """
+        minor = self.nbformat_minor if self.nbformat_minor is not None else nb.get("nbformat_minor")
+        dropped = {"transient"} if minor >= FIRST_MINOR_WITH_IDS else {"transient", "id"}
+        if minor == nb.get("nbformat_minor") and not any(dropped & cell.keys() for cell in nb.cells):
             return nb
-        cells = nb.cells
-        if minor < FIRST_MINOR_WITH_IDS:
-            cells = [NotebookNode({k: v for k, v in cell.items() if k != "id"}) for cell in cells]
+        cells = [NotebookNode({k: v for k, v in cell.items() if k not in dropped}) for cell in nb.cells]
         return NotebookNode({**nb, "nbformat_minor": minor, "cells": cells})
