@@ -72,11 +72,11 @@ def build_parser() -> argparse.ArgumentParser:
     content.add_argument("--nbformat-minor", type=int, metavar="N",
                          help="--to notebook: write nbformat 4.N (default: 4.5; 4.0-4.4 have no cell ids)")
     content.add_argument("--remove-cell-tags", action="append", default=[], metavar="TAG",
-                         help="leave out cells with this tag (repeatable; remove_cell always works)")
+                         help="leave out cells with this tag (repeatable)")
     content.add_argument("--remove-input-tags", action="append", default=[], metavar="TAG",
-                         help="leave out the input of cells with this tag (remove_input always works)")
+                         help="leave out the input of cells with this tag (repeatable)")
     content.add_argument("--remove-output-tags", action="append", default=[], metavar="TAG",
-                         help="leave out the outputs of cells with this tag (remove_output always works)")
+                         help="leave out the outputs of cells with this tag (repeatable)")
     content.add_argument("--regex-remove", action="append", default=[], metavar="PATTERN",
                          help="leave out cells whose source matches this regular expression (repeatable)")
     content.add_argument("--clear-metadata", action="store_true",
@@ -188,7 +188,7 @@ def make_preprocessors(args: argparse.Namespace, kernels=None, progress=None) ->
     if args.coalesce_streams:
         steps.append(pre.CoalesceStreamsPreprocessor())
     tags = [args.remove_cell_tags, args.remove_input_tags, args.remove_output_tags]
-    if args.to.lower() != "notebook" or any(tags):  # a notebook keeps its tagged cells unless asked
+    if any(tags):  # as in nbconvert, nothing is removed unless asked
         steps.append(pre.TagRemovePreprocessor(*(frozenset(t for v in values for t in v.split(",") if t)
                                                  for values in tags)))
     if args.regex_remove:

@@ -244,7 +244,7 @@ def test_latex_failure_names_notebook_and_shows_the_error_lines(tool, tmp_path):
     source = tmp_path / "broken.ipynb"
     source.write_text(json.dumps(nb))
     done = run_nbconv("--to", "pdf", source)
-    assert done.returncode == 6
+    assert done.returncode == 10
     message = done.stderr.decode()
     assert message.startswith(f"nbconv: error: {source}: broken: xelatex failed")
     assert "Undefined control sequence" in message and "\\undefinedmacro" in message
@@ -258,4 +258,4 @@ def test_missing_xelatex_is_one_line_naming_the_package():
         PDFExporter(latex_command="no-such-xelatex").from_notebook_node(nb)
     message = str(caught.value)
     assert "texlive-xetex" in message and "\n" not in message
-    assert caught.value.exit_code == 6
+    assert caught.value.exit_code == 10

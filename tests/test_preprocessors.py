@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import copy
 import json
 import subprocess
 import sys
@@ -44,10 +45,16 @@ def test_tag_remove_builtin_and_chosen_tags():
         tagged("d", "hide-code", outputs=out), tagged("e", "remove_output", outputs=out),
         tagged("f", "noisy", outputs=out), tagged("g", outputs=out),
     ])
-    TagRemovePreprocessor(frozenset({"draft"}), frozenset({"hide-code"}), frozenset({"noisy"}))(nb, Resources())
-    assert [c.source for c in nb.cells] == ["c", "d", "e", "f", "g"]
-    assert [bool(c.get("transient", {}).get("remove_source")) for c in nb.cells] == [True, True, False, False, False]
-    assert [len(c.outputs) for c in nb.cells] == [1, 1, 0, 0, 1]
+    chosen = copy.deepcopy(nb)
+    TagRemovePreprocessor()(nb, Resources())  # the conventional tags
+    assert [c.source for c in nb.cells] == ["b", "c", "d", "e", "f", "g"]
+    assert [bool(c.get("transient", {}).get("remove_source")) for c in nb.cells] == [False, True, False, False, False, False]
+    assert [len(c.outputs) for c in nb.cells] == [0, 1, 1, 0, 1, 1]
+    # chosen tags replace the conventional ones
+    TagRemovePreprocessor(frozenset({"draft"}), frozenset({"hide-code"}), frozenset({"noisy"}))(chosen, Resources())
+    assert [c.source for c in chosen.cells] == ["a", "c", "d", "e", "f", "g"]
+    assert [bool(c.get("transient", {}).get("remove_source")) for c in chosen.cells] == [False, False, True, False, False, False]
+    assert [len(c.outputs) for c in chosen.cells] == [0, 1, 1, 1, 0, 1]
 
 
 def test_regex_remove_drops_matching_cells_only():
@@ -92,13 +99,17 @@ def test_extract_outputs_names_files_and_marks_outputs():
     nb = new_notebook(cells=[new_markdown_cell("m"), new_code_cell("plot()", outputs=outputs)])
     resources = Resources(name="report")
     ExtractOutputsPreprocessor()(nb, resources)
+    # one file per output: the representation the HTML page shows (SVG before PDF)
     assert resources.outputs == {
         "report_files/report_1_1.png": PNG,
-        "report_files/report_1_2.pdf": PDF,
         "report_files/report_1_2.svg": b"<svg/>",
     }
     assert outputs[1].metadata.filenames == {"image/png": "report_files/report_1_1.png"}
-    assert outputs[2].metadata.filenames["application/pdf"] == "report_files/report_1_2.pdf"
+    assert outputs[2].metadata.filenames == {"image/svg+xml": "report_files/report_1_2.svg"}
+    pdf_only = new_notebook(cells=[new_code_cell("x", outputs=[new_output(
+        "display_data", data={"application/pdf": base64.b64encode(PDF).decode()})])])
+    ExtractOutputsPreprocessor()(pdf_only, resources)
+    assert resources.outputs["report_files/report_0_0.pdf"] == PDF
 
 
 def test_parameters_go_after_the_tagged_cell_replace_old_ones_or_go_first():
@@ -169,8 +180,10 @@ def test_cli_removal_flags_and_default_tags(tmp_path):
     source = write(tmp_path / "nb.ipynb", tagged("SECRET_CELL", "remove_cell"), tagged("HIDDEN_INPUT", "mine", outputs=out),
                    tagged("NOISY", "chatty", outputs=[stream("NOISE\n")]), new_code_cell("DRAFT here"),
                    new_code_cell("VISIBLE"))
-    result = run_nbconv("--stdout", "--remove-input-tags", "mine", "--remove-output-tags", "x,chatty",
-                        "--regex-remove", "^DRAFT", source)
+    untouched = run_nbconv("--stdout", source).stdout.decode()
+    assert "SECRET_CELL" in untouched  # as in nbconvert, nothing is removed unless asked
+    result = run_nbconv("--stdout", "--remove-cell-tags", "remove_cell", "--remove-input-tags", "mine",
+                        "--remove-output-tags", "x,chatty", "--regex-remove", "^DRAFT", source)
     assert result.returncode == 0, result.stderr
     html = result.stdout.decode()
     for gone in ("SECRET_CELL", "HIDDEN_INPUT", "NOISE", "DRAFT"):

@@ -17,7 +17,7 @@ from urllib.parse import unquote
 from nbformat import NotebookNode
 
 from converter.errors import ExportError
-from converter.filters.mime import choose_mimetype
+from converter.filters.mime import HTML_PRIORITY, choose_mimetype
 from converter.pipeline import Preprocessor, Resources
 
 EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/svg+xml": "svg", "application/pdf": "pdf"}
@@ -40,7 +40,7 @@ class ExtractOutputsPreprocessor(Preprocessor):
     Only what the exporter will show is written: ``{notebook}_{cell}_{output}.{ext}``.
     """
 
-    priority: Sequence[str] = tuple(EXTENSIONS)
+    priority: Sequence[str] = tuple(m for m in HTML_PRIORITY if m in EXTENSIONS)
 
     def preprocess_cell(self, cell: NotebookNode, resources: Resources, index: int) -> None:
         for output_index, output in enumerate(cell.get("outputs") or ()):
