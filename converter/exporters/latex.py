@@ -7,7 +7,6 @@ so every notebook gives a document that compiles.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import hashlib
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from converter.filters.highlight import notebook_language
 from converter.filters.latex import safe_file_name
 from converter.filters.mime import LATEX_PRIORITY
 from converter.filters.svg import svg_to_pdf
+from converter.preprocessors.extract_outputs import file_data
 from converter.pipeline import Resources
 
 # What xelatex can include, recognised by the first bytes of the file.
@@ -79,16 +79,10 @@ class LatexFiles:
 
 
 def _decode(payload: Any, mimetype: str) -> bytes | None:
-    """Output data as bytes: SVG is stored as text, everything else as base64."""
-    if isinstance(payload, list):
-        payload = "".join(payload)
-    if not isinstance(payload, str):
-        return None
-    if mimetype == "image/svg+xml":
-        return payload.encode("utf-8")
+    """Output data as file bytes, or None when it is not what its mimetype says."""
     try:
-        return base64.b64decode(payload)
-    except (binascii.Error, ValueError):
+        return file_data(payload, mimetype)
+    except (binascii.Error, ValueError, TypeError, AttributeError):
         return None
 
 
@@ -110,7 +104,6 @@ class LatexExporter(TemplateExporter):
     """Options mirror the CLI flags: ``--template article|report``, ``--no-input``, ``--no-prompt``."""
 
     output_extension: ClassVar[str] = ".tex"
-    description: ClassVar[str] = "LaTeX document for xelatex (article, or report)"
     template_entry: ClassVar[str] = "index.tex.j2"
 
     template: str = "article"

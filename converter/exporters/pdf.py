@@ -58,7 +58,6 @@ class PDFExporter(LatexExporter):
     """``--to pdf``: same templates and options as ``--to latex``, plus ``latex_timeout``."""
 
     output_extension: ClassVar[str] = ".pdf"
-    description: ClassVar[str] = "PDF document, typeset with xelatex"
 
     latex_command: str = "xelatex"
     latex_timeout: float = 120.0
