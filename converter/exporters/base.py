@@ -66,6 +66,10 @@ class TemplateExporter(Exporter):
     """An exporter whose body is a Jinja template: ``<template>/<template_entry>``."""
 
     template_entry: ClassVar[str] = "index.j2"
+    # Text formats that link images: the representations to extract as side files.
+    extract_priority: ClassVar[tuple[str, ...]] = ()
+    # Text formats end with exactly one newline, whatever the template's whitespace.
+    one_final_newline: ClassVar[bool] = False
 
     template: str = ""
     template_file: str | None = None
@@ -74,17 +78,22 @@ class TemplateExporter(Exporter):
     def render(self, nb: NotebookNode, resources: Resources) -> str:
         template = self._get(self._template_name())
         try:
-            return template.render(nb=nb, resources=resources, **self.template_context(nb, resources))
+            body = template.render(nb=nb, resources=resources, **self.template_context(nb, resources))
         except jinja2.TemplateError as error:
             raise ExportError(f"template {template.name}: {error}") from None
+        return body.rstrip() + "\n" if self.one_final_newline else body
 
     def pipeline(self) -> Pipeline:
-        """The exporter's preprocessors, then those the template's conf asks for."""
+        """The exporter's preprocessors, those the template's conf asks for, then extraction."""
         steps = list(self.preprocessors)
         if not self.template_file:
             from converter.plugins import load_object
 
             steps += [load_object(spec, "template preprocessor")() for spec in self._choice().preprocessors]
+        if self.extract_priority:
+            from converter.preprocessors.extract_outputs import ExtractOutputsPreprocessor
+
+            steps.append(ExtractOutputsPreprocessor(self.extract_priority))
         return Pipeline(steps)
 
     def template_context(self, nb: NotebookNode, resources: Resources) -> dict[str, Any]:

@@ -8,7 +8,6 @@ from typing import Any, ClassVar
 from nbformat import NotebookNode
 
 from converter.exporters.base import TemplateExporter
-from converter.preprocessors.extract_outputs import ExtractOutputsPreprocessor
 from converter.pipeline import Resources
 
 # What Markdown can carry: HTML passes through, LaTeX as $$, images as files.
@@ -29,14 +28,12 @@ class MarkdownExporter(TemplateExporter):
     """Code cells become fences tagged with the notebook's language."""
 
     output_extension: ClassVar[str] = ".md"
+    extract_priority: ClassVar[tuple[str, ...]] = MARKDOWN_PRIORITY
+    one_final_newline: ClassVar[bool] = True
     template_entry: ClassVar[str] = "index.md.j2"
 
     template: str = "markdown"
     no_input: bool = False
-
-    def render(self, nb: NotebookNode, resources: Resources) -> str:
-        ExtractOutputsPreprocessor(MARKDOWN_PRIORITY)(nb, resources)
-        return super().render(nb, resources).rstrip() + "\n"
 
     def template_context(self, nb: NotebookNode, resources: Resources) -> dict[str, Any]:
         info = nb.metadata.get("language_info") or {}

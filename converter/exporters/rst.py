@@ -11,7 +11,6 @@ from converter.exporters.base import TemplateExporter
 from converter.filters.highlight import lexer_name, notebook_language
 from converter.markdown.rst import RSTDocument
 from converter.pipeline import Resources
-from converter.preprocessors.extract_outputs import ExtractOutputsPreprocessor
 
 # reST outputs pass through; then what Sphinx renders in both HTML and LaTeX builds.
 RST_PRIORITY = (
@@ -33,14 +32,12 @@ class RSTExporter(TemplateExporter):
     """Code cells become ``code-block`` directives, outputs literal blocks, math ``.. math::``."""
 
     output_extension: ClassVar[str] = ".rst"
+    extract_priority: ClassVar[tuple[str, ...]] = RST_PRIORITY
+    one_final_newline: ClassVar[bool] = True
     template_entry: ClassVar[str] = "index.rst.j2"
 
     template: str = "rst"
     no_input: bool = False
-
-    def render(self, nb: NotebookNode, resources: Resources) -> str:
-        ExtractOutputsPreprocessor(RST_PRIORITY)(nb, resources)
-        return super().render(nb, resources).rstrip() + "\n"
 
     def template_context(self, nb: NotebookNode, resources: Resources) -> dict[str, Any]:
         return {

@@ -34,6 +34,7 @@ class ScriptExporter(TemplateExporter):
     """Code cells in order with ``# In[n]:`` markers; IPython syntax made into Python."""
 
     output_extension: ClassVar[str] = ".txt"
+    one_final_newline: ClassVar[bool] = True
     template_entry: ClassVar[str] = "index.txt.j2"
 
     template: str = "script"
@@ -44,9 +45,6 @@ class ScriptExporter(TemplateExporter):
         if isinstance(extension, str) and extension.startswith(".") and "/" not in extension and len(extension) < 16:
             return extension
         return ".py" if script_language(nb) == "python" else self.output_extension
-
-    def render(self, nb: NotebookNode, resources: Resources) -> str:
-        return super().render(nb, resources).rstrip() + "\n"
 
     def template_context(self, nb: NotebookNode, resources: Resources) -> dict[str, Any]:
         language = script_language(nb)
