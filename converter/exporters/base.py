@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import IO, Any, ClassVar, Union
 
 import jinja2
-from nbformat import NotebookNode
+from converter.notebook import NotebookNode
 
 from converter.errors import ExportError
 from converter.notebook import read_notebook
