@@ -44,6 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     tmpl.add_argument("--template", metavar="NAME", help="template name, e.g. lab (default) or basic")
     tmpl.add_argument("--template-file", metavar="FILE", help="a Jinja template file to render with")
     tmpl.add_argument("--theme", choices=("light", "dark"), help="colour theme of the lab template")
+    tmpl.add_argument("--template-path", action="append", metavar="DIR",
+                      help="search DIR for templates before the shipped ones (repeatable)")
     content = parser.add_argument_group("content")
     content.add_argument("--clear-output", action="store_true", help="drop outputs and execution counts first")
     content.add_argument("--no-input", action="store_true", help="leave out code cell inputs")
@@ -52,6 +54,12 @@ def build_parser() -> argparse.ArgumentParser:
                          help="clean notebook HTML and SVG, drop script outputs (for untrusted notebooks)")
     content.add_argument("--embed-images", action="store_true",
                          help="embed markdown images from the notebook's directory as data URIs")
+    content.add_argument("--preprocessor", action="append", metavar="MODULE:CLASS",
+                         help="run this preprocessor after the built-in ones (repeatable, in order)")
+    info = parser.add_argument_group("information")
+    info.add_argument("--list-formats", action="store_true", help="list built-in and installed formats and exit")
+    info.add_argument("--show-config", action="store_true",
+                      help="print the merged settings and where each came from, and exit")
     parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
     return parser
 
@@ -106,6 +114,12 @@ def make_exporter(args: argparse.Namespace):
         from converter.preprocessors import ClearOutputPreprocessor
 
         preprocessors.append(ClearOutputPreprocessor())
+    if args.preprocessor:
+        from converter.plugins import load_object
+
+        preprocessors += [load_object(spec, "preprocessor")() for spec in args.preprocessor]
+    if args.template_path:
+        options["template_paths"] = args.template_path
     return cls(preprocessors=preprocessors, **{k: v for k, v in options.items() if v is not None})
 
 
@@ -133,7 +147,7 @@ def convert_one(job: Job, exporter, args: argparse.Namespace) -> str | None:
     from converter.errors import ExportError, OutputError
     from converter.notebook import read_notebook
     from converter.pipeline import Resources
-    from converter.writer import write_atomic, write_side_files
+    from converter.writer import encode_text, write_atomic, write_side_files
 
     if job.source == STDIN:
         nb = read_notebook(sys.stdin.buffer, name=job.label)
@@ -151,7 +165,7 @@ def convert_one(job: Job, exporter, args: argparse.Namespace) -> str | None:
         raise ExportError(f"{job.label}: {error}") from None
     if target is None:
         stream = sys.stdout.buffer
-        stream.write(body.encode("utf-8") if isinstance(body, str) else body)
+        stream.write(encode_text(body))
         stream.flush()
         return None
     if resources.outputs:
@@ -161,8 +175,27 @@ def convert_one(job: Job, exporter, args: argparse.Namespace) -> str | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    import os
+
+    from converter.config import describe_settings, resolve_settings
+    from converter.errors import ConfigError
+
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args, sources, config = resolve_settings(parser, list(sys.argv[1:] if argv is None else argv),
+                                                 Path.cwd(), os.environ)
+    except ConfigError as error:
+        print(f"nbconv: error: {error}", file=sys.stderr)
+        return error.exit_code
+    if args.show_config:
+        print(describe_settings(args, sources, config))
+        return EXIT_OK
+    if args.list_formats:
+        from converter.exporters import list_formats
+
+        for name, description in list_formats():
+            print(f"{name:<12} {description}")
+        return EXIT_OK
     if not args.notebooks:
         parser.error("give at least one notebook (or - for standard input)")
     jobs, errors = expand_inputs(args.notebooks)

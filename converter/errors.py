@@ -28,3 +28,9 @@ class ExportError(ConversionError):
     """The exporter or its template could not turn the notebook into the format."""
 
     exit_code = 5
+
+
+class ConfigError(ConversionError):
+    """A configuration file or NBCONV_* variable has an unknown key or a bad value."""
+
+    exit_code = 2

@@ -1,11 +1,19 @@
 """The Jinja environment: where templates are found, how they escape, which filters they see.
 
-Templates are named '<template>/<file>', e.g. 'lab/index.html.j2'. One environment is
-built per search path and kept, so each template is compiled once per process.
+Templates are named '<template>/<file>', e.g. 'lab/index.html.j2'. The search path is:
+directories given by the caller (``--template-path``), ``NBCONV_TEMPLATE_PATH``, the
+user data directory, then the shipped templates. A template directory may hold a
+``conf.json`` or ``conf.toml`` naming its ``base_template`` and the ``preprocessors`` it
+needs. One environment is built per search path and kept, so each template is compiled
+once per process.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import sys
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Sequence
@@ -115,6 +123,78 @@ def environment(search_path: tuple[str, ...]) -> jinja2.Environment:
     return env
 
 
+def user_template_dir() -> Path:
+    """Where a user keeps templates, by platform convention (XDG on Linux)."""
+    if sys.platform == "win32":
+        base = Path(os.environ.get("APPDATA") or Path.home() / "AppData" / "Roaming")
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "nbconv" / "templates"
+
+
 def search_path(extra_dirs: Sequence[str | Path] = ()) -> tuple[str, ...]:
-    """The directories searched for templates: the given ones, then the shipped ones."""
-    return tuple(str(Path(d)) for d in extra_dirs) + (str(shipped_template_dir()),)
+    """The template directories, most specific first: given, env, user, shipped."""
+    env_dirs = [d for d in os.environ.get("NBCONV_TEMPLATE_PATH", "").split(os.pathsep) if d]
+    dirs = [*extra_dirs, *env_dirs]
+    user = user_template_dir()
+    if user.is_dir():
+        dirs.append(user)
+    dirs.append(shipped_template_dir())
+    return tuple(dict.fromkeys(str(Path(d)) for d in dirs))
+
+
+@dataclass(frozen=True)
+class TemplateChoice:
+    """The file to render for a template name, and the preprocessors its chain asks for."""
+
+    name: str
+    preprocessors: tuple[str, ...]
+
+
+def template_conf(directory: Path) -> dict[str, Any]:
+    """A template directory's conf.json / conf.toml, or {} when it has none."""
+    from converter.errors import ExportError
+
+    for conf in (directory / "conf.json", directory / "conf.toml"):
+        if not conf.is_file():
+            continue
+        try:
+            if conf.suffix == ".json":
+                data = json.loads(conf.read_text(encoding="utf-8"))
+            else:
+                import tomllib
+
+                data = tomllib.loads(conf.read_text(encoding="utf-8"))
+        except (ValueError, OSError) as error:
+            raise ExportError(f"{conf}: cannot read template configuration: {error}") from None
+        unknown = set(data) - {"base_template", "preprocessors", "description"}
+        if not isinstance(data, dict) or unknown:
+            raise ExportError(f"{conf}: unknown key(s) {', '.join(sorted(unknown))}")
+        return data
+    return {}
+
+
+def choose_template(template: str, entry: str, path: Sequence[str]) -> TemplateChoice:
+    """Follow ``base_template`` links from ``template`` until a directory has ``entry``.
+
+    Preprocessors are collected base first, so a derived template's run last.
+    """
+    from converter.errors import ExportError
+
+    preprocessors: list[str] = []
+    seen: list[str] = []
+    name = template
+    while True:
+        if name in seen:
+            raise ExportError(f"template {template!r}: base_template loop ({' -> '.join(seen + [name])})")
+        seen.append(name)
+        directory = next((Path(d) / name for d in path if (Path(d) / name).is_dir()), None)
+        if directory is None:
+            raise ExportError(f"template {name!r} not found (searched {', '.join(path)})")
+        conf = template_conf(directory)
+        preprocessors[:0] = conf.get("preprocessors", [])
+        if (directory / entry).is_file() or not conf.get("base_template"):
+            return TemplateChoice(f"{name}/{entry}", tuple(preprocessors))
+        name = conf["base_template"]

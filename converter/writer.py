@@ -24,10 +24,20 @@ def _current_umask() -> int:
 _FILE_MODE = 0o666 & ~_current_umask()
 
 
+def encode_text(data: Data) -> bytes:
+    """UTF-8 bytes of a result; lone surrogates (legal in notebook JSON) become '?'."""
+    if isinstance(data, bytes):
+        return data
+    try:
+        return data.encode("utf-8")
+    except UnicodeEncodeError:
+        return data.encode("utf-8", "replace")
+
+
 def write_atomic(path: str | os.PathLike, data: Data) -> None:
     """Replace ``path`` with ``data`` in one step; raise OutputError naming the path."""
     path = Path(path)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
+    payload = encode_text(data)
     directory = path.parent
     if not directory.is_dir():
         raise OutputError(f"{path}: cannot write: directory {directory} does not exist")

@@ -47,9 +47,13 @@ def corpus_notebooks(*folders: str) -> list:
 
 
 def run_nbconv(*args: str, stdin: bytes | None = None, cwd: Path | None = None,
-               timeout: float = 120) -> subprocess.CompletedProcess:
-    """Run ``python -m converter`` from this checkout, as a user runs ``nbconv``."""
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+               timeout: float = 120, env: dict[str, str] | None = None,
+               path: tuple[Path, ...] = ()) -> subprocess.CompletedProcess:
+    """Run ``python -m converter`` from this checkout, as a user runs ``nbconv``.
+
+    ``env`` adds variables; ``path`` puts directories on PYTHONPATH after the checkout.
+    """
+    env = {**os.environ, **(env or {}), "PYTHONPATH": os.pathsep.join(map(str, (REPO, *path)))}
     return subprocess.run(
         [sys.executable, "-m", "converter", *map(str, args)],
         input=stdin, capture_output=True, cwd=cwd, env=env, timeout=timeout,

@@ -1,6 +1,7 @@
 """Exporters by format name: ``get_exporter("html")`` and ``export("html", nb)``.
 
-Built-in exporters are imported only when asked for.
+A format is a built-in name, an installed plugin (entry-point group
+``nbconv.exporters``), or ``module:Class``. Nothing is imported until it is used.
 """
 
 from __future__ import annotations
@@ -13,19 +14,40 @@ from converter.notebook import NotebookNode
 from converter.errors import ExportError
 from converter.pipeline import Resources
 
-# format name -> (module, class)
+# format name -> (module, class, one-line description)
 BUILTIN = {
-    "html": ("converter.exporters.html", "HTMLExporter"),
+    "html": ("converter.exporters.html", "HTMLExporter", "HTML page (lab template) or fragment (basic)"),
 }
 
 
 def get_exporter(name: str) -> type:
-    """The exporter class for a format name."""
-    try:
-        module, cls = BUILTIN[name.lower()]
-    except KeyError:
-        raise ExportError(f"unknown format {name!r} (choose from {', '.join(sorted(BUILTIN))})") from None
-    return getattr(importlib.import_module(module), cls)
+    """The exporter class for a format name, plugin name or ``module:Class``."""
+    from converter.plugins import exporter_entry_points, load_object
+
+    if ":" in name:
+        return load_object(name, "exporter")
+    key = name.lower()
+    if key in BUILTIN:
+        module, cls, _ = BUILTIN[key]
+        return getattr(importlib.import_module(module), cls)
+    plugins = exporter_entry_points()
+    if key in plugins:
+        try:
+            return plugins[key].load()
+        except Exception as error:
+            raise ExportError(f"exporter plugin {name!r} ({plugins[key].value}) failed to load: {error}") from None
+    known = ", ".join(sorted({*BUILTIN, *plugins}))
+    raise ExportError(f"unknown format {name!r} (choose from {known}, or give module:Class)")
+
+
+def list_formats() -> list[tuple[str, str]]:
+    """(name, description) of built-in and installed formats, without importing plugins."""
+    from converter.plugins import entry_point_summary, exporter_entry_points
+
+    formats = {name: description for name, (_, _, description) in BUILTIN.items()}
+    for name, entry in exporter_entry_points().items():
+        formats.setdefault(name, entry_point_summary(entry))
+    return sorted(formats.items())
 
 
 def export(exporter: str | type, nb: NotebookNode, resources: Resources | None = None, **options: Any) -> tuple[Any, Resources]:

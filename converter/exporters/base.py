@@ -44,8 +44,15 @@ class Exporter:
         if resources is None:
             resources = Resources()
         resources.output_extension = self.output_extension
-        nb, resources = Pipeline(self.preprocessors)(nb, resources)
-        return self.render(nb, resources), resources
+        nb, resources = self.pipeline()(nb, resources)
+        try:
+            return self.render(nb, resources), resources
+        except RecursionError:
+            raise ExportError(f"{resources.name}: content nested too deeply to convert") from None
+
+    def pipeline(self) -> Pipeline:
+        """The steps run before rendering: the exporter's preprocessors, in order."""
+        return Pipeline(self.preprocessors)
 
     def render(self, nb: NotebookNode, resources: Resources) -> Body:
         raise NotImplementedError
@@ -62,33 +69,56 @@ class TemplateExporter(Exporter):
     template_paths: list[str] = field(default_factory=list)
 
     def render(self, nb: NotebookNode, resources: Resources) -> str:
-        template = self._load_template()
+        template = self._get(self._template_name())
         try:
             return template.render(nb=nb, resources=resources, **self.template_context(nb, resources))
         except jinja2.TemplateError as error:
             raise ExportError(f"template {template.name}: {error}") from None
 
+    def pipeline(self) -> Pipeline:
+        """The exporter's preprocessors, then those the template's conf asks for."""
+        steps = list(self.preprocessors)
+        if not self.template_file:
+            from converter.plugins import load_object
+
+            steps += [load_object(spec, "template preprocessor")() for spec in self._choice().preprocessors]
+        return Pipeline(steps)
+
     def template_context(self, nb: NotebookNode, resources: Resources) -> dict[str, Any]:
         """Variables the templates see besides ``nb`` and ``resources``."""
         return {}
 
-    def _load_template(self) -> jinja2.Template:
-        from converter.templates import environment, search_path
+    def _search_path(self) -> tuple[str, ...]:
+        from converter.templates import search_path
 
         extra = list(self.template_paths)
+        if self.template_file:
+            extra.insert(0, str(Path(self.template_file).resolve().parent))
+        return search_path(extra)
+
+    def _environment(self) -> jinja2.Environment:
+        from converter.templates import environment
+
+        return environment(self._search_path())
+
+    def _choice(self) -> Any:
+        from converter.templates import choose_template
+
+        return choose_template(self.template, self.template_entry, self._search_path())
+
+    def _template_name(self) -> str:
         if self.template_file:
             path = Path(self.template_file)
             if not path.is_file():
                 raise ExportError(f"{path}: template file not found")
-            extra.insert(0, str(path.resolve().parent))
-            name = path.name
-        else:
-            name = f"{self.template}/{self.template_entry}"
-        env = environment(search_path(extra))
+            return path.name
+        return self._choice().name
+
+    def _get(self, name: str) -> jinja2.Template:
+        env = self._environment()
         try:
             return env.get_template(name)
         except jinja2.TemplateNotFound as error:
-            missing = error.name if error.name != name else name
-            raise ExportError(f"template {missing!r} not found (searched {', '.join(env.loader.searchpath)})") from None
+            raise ExportError(f"template {error.name!r} not found (searched {', '.join(env.loader.searchpath)})") from None
         except jinja2.TemplateSyntaxError as error:
             raise ExportError(f"{error.filename or error.name}:{error.lineno}: template syntax error: {error.message}") from None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from typing import Any, Iterable
 
@@ -37,14 +39,23 @@ def choose_mimetype(data: dict, priority: Iterable[str]) -> str | None:
 
 
 def data_uri(payload: Any, mimetype: str) -> str:
-    """A data: URI for base64 output data (SVG, stored as text, is encoded here)."""
+    """A data: URI for base64 output data (SVG, stored as text, is encoded here).
+
+    Data that is not valid base64 gives "" so templates can show a placeholder instead
+    of a broken image.
+    """
     if isinstance(payload, list):
         payload = "".join(payload)
+    if not isinstance(payload, str):
+        return ""
     if mimetype == "image/svg+xml":
-        import base64
-
         return "data:image/svg+xml;base64," + base64.b64encode(payload.encode("utf-8", "replace")).decode()
-    return f"data:{mimetype};base64," + _SPACE.sub("", payload)
+    compact = _SPACE.sub("", payload)
+    try:
+        binascii.a2b_base64(compact, strict_mode=True)
+    except (binascii.Error, ValueError):
+        return ""
+    return f"data:{mimetype};base64," + compact
 
 
 def image_size(output: dict, mimetype: str) -> dict[str, int]:

@@ -1,0 +1,173 @@
+"""Settings from a config file, NBCONV_* environment variables and command-line flags.
+
+The file is the nearest ``nbconv.toml`` or ``pyproject.toml`` with a ``[tool.nbconv]``
+table, looking upward from the working directory. Keys are the long flag names
+(``output-dir = "site"``); a table named after a format (``[tool.nbconv.html]``) applies
+only to that format. Precedence: default < file < file's format table < environment <
+command line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+from converter.errors import ConfigError
+
+ENV_PREFIX = "NBCONV_"
+# Flags that are actions, not settings.
+NOT_SETTINGS = frozenset({"help", "version", "notebooks", "show_config", "list_formats"})
+# Read by the template loader itself, as a search path (see converter.templates).
+ENV_EXCLUDED = frozenset({"template_path"})
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+_UNSET = object()
+
+
+@dataclass
+class ConfigFile:
+    """The settings table found, and the file it came from."""
+
+    path: Path
+    table: dict[str, Any]
+
+    def table_label(self, section: str | None) -> str:
+        """How a source is named: ``pyproject.toml [tool.nbconv.html]``, ``nbconv.toml [html]``."""
+        prefix = "tool.nbconv" if self.path.name == "pyproject.toml" else ""
+        name = ".".join(part for part in (prefix, section) if part)
+        return f"{self.path} [{name}]" if name else str(self.path)
+
+
+def find_config_file(start: Path) -> ConfigFile | None:
+    """The nearest nbconv.toml, or pyproject.toml with [tool.nbconv], from ``start`` upward."""
+    for directory in (start, *start.parents):
+        own = directory / "nbconv.toml"
+        if own.is_file():
+            return ConfigFile(own, _read_toml(own))
+        project = directory / "pyproject.toml"
+        if project.is_file():
+            table = _read_toml(project).get("tool", {}).get("nbconv")
+            if table is not None:
+                if not isinstance(table, dict):
+                    raise ConfigError(f"{project}: [tool.nbconv] must be a table")
+                return ConfigFile(project, table)
+    return None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: invalid TOML: {error}") from None
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
+
+
+def settings_actions(parser: argparse.ArgumentParser) -> dict[str, argparse.Action]:
+    """The parser's options that can be set from a file or the environment, by dest."""
+    return {a.dest: a for a in parser._actions if a.dest not in NOT_SETTINGS and a.option_strings}
+
+
+def explicit_arguments(parser: argparse.ArgumentParser, argv: list[str]) -> tuple[argparse.Namespace, set[str]]:
+    """Parse ``argv`` and tell which settings were given on the command line."""
+    actions = settings_actions(parser)
+    namespace = argparse.Namespace(**{
+        dest: (None if isinstance(action, argparse._AppendAction) else _UNSET)
+        for dest, action in actions.items()
+    })
+    parsed = parser.parse_args(argv, namespace=namespace)
+    given = {dest for dest in actions if getattr(parsed, dest) not in (_UNSET, None)}
+    for dest in actions:
+        if dest not in given:
+            setattr(parsed, dest, parser.get_default(dest))
+    return parsed, given
+
+
+def coerce(action: argparse.Action, value: Any, where: str) -> Any:
+    """A file or environment value checked and converted as the flag's parser would."""
+    name = action.option_strings[-1]
+    if isinstance(action, (argparse._StoreTrueAction, argparse._StoreFalseAction)):
+        if isinstance(value, str):
+            lowered = value.strip().lower()
+            if lowered in _TRUE | _FALSE:
+                return lowered in _TRUE
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: {name} must be true or false, got {value!r}")
+        return value
+    if isinstance(action, argparse._AppendAction):
+        items = [v for v in value.split(",") if v] if isinstance(value, str) else value
+        if not isinstance(items, list) or not all(isinstance(v, str) for v in items):
+            raise ConfigError(f"{where}: {name} must be a list of strings, got {value!r}")
+        return items
+    if isinstance(value, (dict, list, bool)):
+        raise ConfigError(f"{where}: {name} must be a single value, got {value!r}")
+    try:
+        converted = action.type(value) if action.type else str(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{where}: {name} has a bad value {value!r}") from None
+    if action.choices and converted not in action.choices:
+        raise ConfigError(f"{where}: {name} must be one of {', '.join(map(str, action.choices))}, got {value!r}")
+    return converted
+
+
+def _file_layers(config: ConfigFile, actions: Mapping[str, argparse.Action], fmt: str) -> list[tuple[str, dict]]:
+    """The file's top level, then the table of the chosen format, as (source, values)."""
+    top = {k: v for k, v in config.table.items() if not isinstance(v, dict)}
+    sections = {k.lower(): v for k, v in config.table.items() if isinstance(v, dict)}
+    for section, values in [(None, top), *sections.items()]:
+        for key in values:
+            if key.replace("-", "_") not in actions:
+                raise ConfigError(f"{config.path}: unknown key {key!r} in {config.table_label(section)}")
+    layers = [(config.table_label(None), top)]
+    if fmt.lower() in sections:
+        layers.append((config.table_label(fmt.lower()), sections[fmt.lower()]))
+    return layers
+
+
+def resolve_settings(parser: argparse.ArgumentParser, argv: list[str], cwd: Path,
+                     environ: Mapping[str, str]) -> tuple[argparse.Namespace, dict[str, str], ConfigFile | None]:
+    """Parse ``argv`` and merge in the config file and environment.
+
+    Returns the final namespace, the source of every setting, and the file used.
+    """
+    parsed, given = explicit_arguments(parser, argv)
+    actions = settings_actions(parser)
+    sources = {dest: "default" for dest in actions}
+    config = find_config_file(cwd)
+
+    def apply(values: Mapping[str, Any], source: str) -> None:
+        for key, value in values.items():
+            dest = key.replace("-", "_")
+            if dest not in given:
+                setattr(parsed, dest, coerce(actions[dest], value, source))
+                sources[dest] = source
+
+    env_values = {
+        dest: environ[ENV_PREFIX + dest.upper()]
+        for dest in actions
+        if dest not in ENV_EXCLUDED and ENV_PREFIX + dest.upper() in environ
+    }
+    # The format decides which file table applies, so settle it first.
+    fmt = parsed.to if "to" in given else env_values.get("to") or (config.table.get("to") if config else None) or parsed.to
+    if config:
+        for source, values in _file_layers(config, actions, str(fmt)):
+            apply(values, source)
+    for dest, value in env_values.items():
+        apply({dest: value}, f"env {ENV_PREFIX}{dest.upper()}")
+    for dest in given:
+        sources[dest] = "command line"
+    return parsed, sources, config
+
+
+def describe_settings(parsed: argparse.Namespace, sources: Mapping[str, str], config: ConfigFile | None) -> str:
+    """The merged settings, one per line, with where each came from (for --show-config)."""
+    lines = [f"# config file: {config.table_label(None) if config else 'none found'}"]
+    for dest in sorted(sources):
+        value = getattr(parsed, dest)
+        shown = "true" if value is True else "false" if value is False else "unset" if value is None else repr(value)
+        lines.append(f"{dest.replace('_', '-'):<20} = {shown:<30} # {sources[dest]}")
+    return "\n".join(lines)
