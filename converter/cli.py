@@ -60,6 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("--list-formats", action="store_true", help="list built-in and installed formats and exit")
     info.add_argument("--show-config", action="store_true",
                       help="print the merged settings and where each came from, and exit")
+    parser.add_argument("--jobs", "-j", type=int, metavar="N",
+                        help="convert several notebooks in N worker processes (default: one per core)")
     parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
     return parser
 
@@ -218,25 +220,39 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConversionError as error:
         print(f"nbconv: error: {error}", file=sys.stderr)
         return error.exit_code
-    for job in jobs:
-        try:
-            report = convert_one(job, exporter, args)
-        except KeyboardInterrupt:
-            print("nbconv: interrupted", file=sys.stderr)
-            return EXIT_INTERRUPTED
-        except ConversionError as error:
-            if args.debug:
-                traceback.print_exc()
-            print(f"nbconv: error: {error}", file=sys.stderr)
-            status = status or error.exit_code
-            continue
-        except Exception as error:  # a bug in nbconv: still one line, and go on
-            if args.debug:
-                traceback.print_exc()
-            print(f"nbconv: internal error converting {job.label}: {type(error).__name__}: {error} "
-                  "(rerun with --debug for the traceback)", file=sys.stderr)
-            status = status or EXIT_INTERNAL
-            continue
-        if report:
-            print(report, file=sys.stderr)
+    from converter.batch import convert_in_workers, worker_count
+
+    in_order = args.stdout or any(job.source == STDIN for job in jobs)  # one stream: keep it serial
+    workers = 1 if in_order else worker_count(args.jobs, len(jobs))
+    if workers > 1:
+        results = convert_in_workers(jobs, exporter, args, workers)
+    else:
+        results = (report_job(job, exporter, args) for job in jobs)
+    try:
+        for code, lines in results:
+            for line in lines:
+                print(line, file=sys.stderr)
+            status = status or code
+    except KeyboardInterrupt:
+        print("nbconv: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     return status
+
+
+def report_job(job: Job, exporter, args: argparse.Namespace) -> tuple[int, list[str]]:
+    """Convert one notebook: its exit code and the lines to print on standard error."""
+    from converter.errors import ConversionError
+
+    try:
+        report = convert_one(job, exporter, args)
+    except ConversionError as error:
+        return error.exit_code, _traceback(args) + [f"nbconv: error: {error}"]
+    except Exception as error:  # a bug in nbconv: still one line, and go on
+        return EXIT_INTERNAL, _traceback(args) + [
+            f"nbconv: internal error converting {job.label}: {type(error).__name__}: {error} "
+            "(rerun with --debug for the traceback)"]
+    return EXIT_OK, [report] if report else []
+
+
+def _traceback(args: argparse.Namespace) -> list[str]:
+    return [traceback.format_exc().rstrip()] if args.debug else []

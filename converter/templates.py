@@ -117,10 +117,27 @@ def environment(search_path: tuple[str, ...]) -> jinja2.Environment:
         keep_trailing_newline=True,
         auto_reload=False,
         undefined=jinja2.ChainableUndefined,
+        bytecode_cache=_bytecode_cache(),
     )
     env.filters.update(FILTERS)
     env.globals.update(GLOBALS)
     return env
+
+
+@lru_cache(maxsize=1)
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Compiled templates kept on disk, so a new process skips compiling them (see converter.cache).
+
+    Jinja checks each entry against the template's current source, so edited templates
+    are compiled again.
+    """
+    from converter.cache import cache_dir
+
+    folder = cache_dir()
+    if folder is None:
+        return None
+    (folder / "jinja").mkdir(exist_ok=True)
+    return jinja2.FileSystemBytecodeCache(str(folder / "jinja"))
 
 
 def user_template_dir() -> Path:
