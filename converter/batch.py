@@ -2,8 +2,9 @@
 
 Each worker process builds its exporter once and converts a share of the notebooks;
 results come back in input order, and the parent prints them, so the output reads as
-it does without ``-j``. On Linux workers are forked from the parent, so the modules it
-imported and the templates it compiled are theirs without further cost.
+it does without ``-j``. The parent converts the first notebook itself before it starts
+the workers: on Linux they are forked from it, so the modules, templates, lexers and
+markdown parser that conversion loaded are theirs without further cost.
 """
 
 from __future__ import annotations
@@ -43,8 +44,12 @@ def convert_in_workers(jobs: Sequence[Any], exporter: Any, args: argparse.Namesp
     """Each job's result, in order, converted by ``workers`` processes."""
     import multiprocessing
 
+    from converter.cli import report_job
+
+    yield report_job(jobs[0], exporter, args)  # warms this process before the workers fork
+    rest = jobs[1:]
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    chunksize = max(1, len(jobs) // (workers * 8))
+    chunksize = max(1, len(rest) // (workers * 8))
     with context.Pool(workers, initializer=_start, initargs=(exporter, args)) as pool:
-        yield from pool.imap(_convert, jobs, chunksize)
+        yield from pool.imap(_convert, rest, chunksize)
