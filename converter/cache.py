@@ -48,9 +48,11 @@ def cached_code(name: str, key: str, build: Callable[[], str]) -> CodeType:
     path = folder / f"{name}-{digest}.marshal" if folder else None
     if path is not None and path.is_file():
         try:
-            return marshal.loads(path.read_bytes())
+            cached = marshal.loads(path.read_bytes())
+            if isinstance(cached, CodeType):
+                return cached
         except (OSError, ValueError, EOFError, TypeError):
-            pass  # unreadable or from another build: compile again below
+            pass  # unreadable or damaged: compile again below
     code = compile(build(), f"<nbconv {name}>", "exec")
     if path is not None:
         from converter.errors import OutputError
