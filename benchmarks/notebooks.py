@@ -124,7 +124,7 @@ def long_markdown(scale: float = 1.0) -> dict[str, Any]:
 
 
 def small(index: int) -> dict[str, Any]:
-    """A 10-cell notebook: markdown, code with text, HTML and error-free stream outputs."""
+    """A 10-cell notebook of markdown and code with outputs; no two notebooks share a cell."""
     rng = random.Random(SEED + index)
     cells = []
     for i in range(10):
@@ -132,10 +132,10 @@ def small(index: int) -> dict[str, Any]:
             cells.append(_markdown(f"### Step {i}\n\n{_sentence(rng, 20)} $y = {i}x$"))
         else:
             cells.append(_code(
-                f"y = [{i} * k for k in range(10)]\nprint(sum(y))\ny[:3]", i,
-                [{"output_type": "stream", "name": "stdout", "text": f"{i * 45}\n"},
+                f"y = [{i} * k + {index} for k in range(10)]\nprint(sum(y))\ny[:3]", i,
+                [{"output_type": "stream", "name": "stdout", "text": f"{i * 45 + 10 * index}\n"},
                  {"output_type": "execute_result", "execution_count": i, "metadata": {},
-                  "data": {"text/plain": f"[0, {i}, {2 * i}]"}}],
+                  "data": {"text/plain": f"[{index}, {i + index}, {2 * i + index}]"}}],
             ))
     return _notebook(cells)
 
