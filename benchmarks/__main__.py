@@ -74,9 +74,12 @@ def machine_info(runs: int, baseline: tools.Tool | None) -> dict:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    args.cache_dir = args.cache_dir.resolve()
+    args.corpus = args.corpus.resolve()
     args.cache_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=args.cache_dir) as scratch:
-        spawner = Spawner(Path(scratch))  # first, while this process is still small
+    # Commands run in an empty folder outside any project, so neither tool finds a config file.
+    with tempfile.TemporaryDirectory(dir=args.cache_dir) as scratch, tempfile.TemporaryDirectory() as cwd:
+        spawner = Spawner(Path(scratch), Path(cwd))  # first, while this process is still small
         try:
             return benchmark(args, spawner, Path(scratch))
         finally:

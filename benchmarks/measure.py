@@ -54,11 +54,12 @@ class Series:
 class Spawner:
     """Runs commands through benchmarks/spawn.py; start it before the benchmark grows."""
 
-    def __init__(self, scratch: Path) -> None:
+    def __init__(self, scratch: Path, cwd: Path) -> None:
+        """``cwd`` is where the commands run: a folder with no config file above it."""
         self.stderr_path = scratch / "stderr.txt"
         self.proc = subprocess.Popen(
             [sys.executable, "-I", "-S", str(SPAWN_SCRIPT)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=cwd,
         )
 
     def run(self, argv: Sequence[str], env: Mapping[str, str]) -> Sample:
