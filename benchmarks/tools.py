@@ -42,14 +42,14 @@ def _bin(venv: Path, name: str) -> Path:
 def _ensure_venv(venv: Path, packages: list[str], log) -> Path:
     """Create ``venv`` with ``packages`` once; a stamp file records what was installed."""
     stamp = venv / "installed.txt"
-    wanted = "\n".join(sorted(packages))
-    if stamp.exists() and stamp.read_text() == wanted:
+    installed = set(stamp.read_text().split("\n")) if stamp.exists() else set()
+    if set(packages) <= installed:
         return venv
     log(f"setting up {venv} ({', '.join(packages)}) ...")
     if not _bin(venv, "python").exists():
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     subprocess.run([str(_bin(venv, "python")), "-m", "pip", "install", "-q", *packages], check=True)
-    stamp.write_text(wanted)
+    stamp.write_text("\n".join(sorted(installed | set(packages))))
     return venv
 
 
