@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import glob
+import os
+import re
 import sys
 import traceback
 from dataclasses import dataclass
@@ -29,7 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="nbconv",
         description="Convert Jupyter notebooks to other formats.",
         epilog="Exit codes: 0 success, 1 internal error, 2 usage error, 3 unreadable or "
-        "invalid notebook, 4 output not writable, 5 template or export error. See CLI.md.",
+        "invalid notebook, 4 output not writable, 5 template or export error, 6 a cell raised, "
+        "7 cell timeout, 8 kernel not installed, 9 kernel died, 10 LaTeX/PDF compilation failed. "
+        "See CLI.md.",
     )
     parser.add_argument("notebooks", nargs="*", metavar="NOTEBOOK",
                         help="notebook paths or quoted glob patterns ('dir/*.ipynb'); - reads standard input")
@@ -40,6 +44,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="output file name (extension added when missing); one notebook only")
     out.add_argument("--output-dir", metavar="DIR", help="directory for results (default: beside each notebook)")
     out.add_argument("--stdout", action="store_true", help="write the result to standard output")
+    out.add_argument("--inplace", action="store_true",
+                     help="with --to notebook: replace the input notebook (only when everything succeeded)")
+    out.add_argument("--extract-outputs", action="store_true",
+                     help="write images and PDFs to NAME_files/ beside the result and link them")
     tmpl = parser.add_argument_group("templates")
     tmpl.add_argument("--template", metavar="NAME", help="template name, e.g. lab (default) or basic")
     tmpl.add_argument("--template-file", metavar="FILE", help="a Jinja template file to render with")
@@ -60,8 +68,37 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("--list-formats", action="store_true", help="list built-in and installed formats and exit")
     info.add_argument("--show-config", action="store_true",
                       help="print the merged settings and where each came from, and exit")
-    parser.add_argument("--jobs", "-j", type=int, metavar="N",
-                        help="convert several notebooks in N worker processes (default: one per core)")
+
+    content.add_argument("--nbformat-minor", type=int, metavar="N",
+                         help="--to notebook: write nbformat 4.N (default: 4.5; 4.0-4.4 have no cell ids)")
+    content.add_argument("--remove-cell-tags", action="append", default=[], metavar="TAG",
+                         help="leave out cells with this tag (repeatable)")
+    content.add_argument("--remove-input-tags", action="append", default=[], metavar="TAG",
+                         help="leave out the input of cells with this tag (repeatable)")
+    content.add_argument("--remove-output-tags", action="append", default=[], metavar="TAG",
+                         help="leave out the outputs of cells with this tag (repeatable)")
+    content.add_argument("--regex-remove", action="append", default=[], metavar="PATTERN",
+                         help="leave out cells whose source matches this regular expression (repeatable)")
+    content.add_argument("--clear-metadata", action="store_true",
+                         help="drop cell and notebook metadata except tags, kernelspec and language_info")
+    content.add_argument("--coalesce-streams", action="store_true",
+                         help="merge consecutive stdout/stderr outputs (done anyway after --execute)")
+    run = parser.add_argument_group("execution")
+    run.add_argument("--execute", action="store_true", help="run the notebook in a Jupyter kernel first")
+    run.add_argument("--allow-errors", action="store_true",
+                     help="keep going after a cell raises; the error is shown in its output")
+    run.add_argument("--timeout", type=float, metavar="SECONDS",
+                     help="interrupt a cell running longer than this (default: no limit)")
+    run.add_argument("--kernel", metavar="NAME", help="kernel to run in (default: the notebook's own)")
+    run.add_argument("--parameter", "-p", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+                     help="set a parameter: a cell 'NAME = VALUE' is injected after the cell tagged "
+                     "parameters; VALUE is a Python literal, else a string")
+    run.add_argument("--parameters", metavar="FILE.json", help="parameters from a JSON object")
+    run.add_argument("-j", "--jobs", type=int, metavar="N",
+                     help="convert N notebooks at a time: in N worker processes (default: one per core), "
+                     "or with --execute each with its own fresh kernel (default: 1)")
+    run.add_argument("--progress", action="store_true",
+                     help="report cell i/n on stderr even when it is not a terminal")
     parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
     return parser
 
@@ -91,42 +128,109 @@ def expand_inputs(patterns: Sequence[str]) -> tuple[list[Job], list[str]]:
     return jobs, errors
 
 
-def make_exporter(args: argparse.Namespace):
+# exporter option (a dataclass field) -> the flag that sets it
+EXPORTER_OPTIONS = {
+    "template": "template",
+    "template_file": "template_file",
+    "template_paths": "template_path",
+    "theme": "theme",
+    "no_input": "no_input",
+    "no_prompt": "no_prompt",
+    "sanitize_html": "sanitize_html",
+    "embed_images": "embed_images",
+    "nbformat_minor": "nbformat_minor",
+}
+
+
+def make_exporter(args: argparse.Namespace, sources: dict[str, str], kernels=None, progress=None):
+    """The exporter for ``--to`` with the options it supports.
+
+    An option the format lacks is an error when given on the command line; from a
+    config file or the environment it is left out, so shared settings can name options
+    of other formats.
+    """
     from converter.exporters import get_exporter
 
     cls = get_exporter(args.to)
-    options = {
-        "template": args.template,
-        "template_file": args.template_file,
-        "theme": args.theme,
-        "no_input": args.no_input or None,
-        "no_prompt": args.no_prompt or None,
-        "sanitize_html": args.sanitize_html or None,
-        "embed_images": args.embed_images or None,
-    }
     fields = getattr(cls, "__dataclass_fields__", {})
-    unsupported = [name for name, value in options.items() if value is not None and name not in fields]
+    options: dict[str, object] = {}
+    unsupported: list[str] = []
+    for field, dest in EXPORTER_OPTIONS.items():
+        value = getattr(args, dest)
+        if value is None or value is False:
+            continue
+        if field in fields:
+            options[field] = value
+        elif sources.get(dest) == "command line":
+            unsupported.append("--" + dest.replace("_", "-"))
     if unsupported:
-        flags = ", ".join("--" + name.replace("_", "-") for name in unsupported)
         from converter.errors import ExportError
 
-        raise ExportError(f"--to {args.to} does not support {flags}")
-    preprocessors = []
-    if args.clear_output:
-        from converter.preprocessors import ClearOutputPreprocessor
+        raise ExportError(f"--to {args.to} does not support {', '.join(unsupported)}")
+    return cls(preprocessors=make_preprocessors(args, kernels, progress), **options)
 
-        preprocessors.append(ClearOutputPreprocessor())
-    if args.preprocessor:
+
+def make_preprocessors(args: argparse.Namespace, kernels=None, progress=None) -> list:
+    """The steps the flags ask for, in the order they make sense: parameters before
+    execution, removal after it (hidden cells still run), extraction last."""
+    from converter import preprocessors as pre
+
+    steps: list = []
+    if args.parameters_values:
+        steps.append(pre.InjectParametersPreprocessor(args.parameters_values))
+    if args.clear_output:
+        steps.append(pre.ClearOutputPreprocessor())
+    if args.execute:
+        from converter.execute import ExecutePreprocessor
+
+        steps.append(ExecutePreprocessor(timeout=args.timeout, kernel_name=args.kernel,
+                                         allow_errors=args.allow_errors, interrupt_on_timeout=True,
+                                         pool=kernels, on_cell=progress))
+    if args.coalesce_streams:
+        steps.append(pre.CoalesceStreamsPreprocessor())
+    tags = [args.remove_cell_tags, args.remove_input_tags, args.remove_output_tags]
+    if any(tags):  # as in nbconvert, nothing is removed unless asked
+        steps.append(pre.TagRemovePreprocessor(*(frozenset(t for v in values for t in v.split(",") if t)
+                                                 for values in tags)))
+    if args.regex_remove:
+        steps.append(pre.RegexRemovePreprocessor(args.regex_remove))
+    if args.clear_metadata:
+        steps.append(pre.ClearMetadataPreprocessor())
+    if args.extract_outputs:
+        steps.append(pre.ExtractOutputsPreprocessor())
+    if args.preprocessor:  # the user's own, after the built-in ones, in the order given
         from converter.plugins import load_object
 
-        preprocessors += [load_object(spec, "preprocessor")() for spec in args.preprocessor]
-    if args.template_path:
-        options["template_paths"] = args.template_path
-    return cls(preprocessors=preprocessors, **{k: v for k, v in options.items() if v is not None})
+        steps += [load_object(spec, "preprocessor")() for spec in args.preprocessor]
+    return steps
+
+
+def read_parameters(args: argparse.Namespace) -> dict:
+    """--parameters FILE.json, then each -p NAME VALUE; ValueError explains a bad one."""
+    import json
+
+    from converter.preprocessors.parameters import check_name, parse_value, python_literal
+
+    values: dict = {}
+    if args.parameters:
+        try:
+            loaded = json.loads(Path(args.parameters).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise ValueError(f"{args.parameters}: cannot read parameters: {error}") from None
+        if not isinstance(loaded, dict):
+            raise ValueError(f"{args.parameters}: parameters must be a JSON object")
+        values.update(loaded)
+    values.update((name, parse_value(text)) for name, text in args.parameter)
+    for name, value in values.items():
+        check_name(name)
+        python_literal(value)
+    return values
 
 
 def destination(job: Job, args: argparse.Namespace, extension: str) -> Path | None:
     """Where the result goes; None means standard output."""
+    if args.inplace:
+        return Path(job.source)
     if args.stdout or (job.source == STDIN and not (args.output or args.output_dir)):
         return None
     if args.output_dir:
@@ -141,12 +245,15 @@ def destination(job: Job, args: argparse.Namespace, extension: str) -> Path | No
             name = name.with_name(name.name + extension)
         return base / name
     stem = "notebook" if job.source == STDIN else Path(job.source).stem
-    return base / (stem + extension)
+    target = base / (stem + extension)
+    if job.source != STDIN and target.resolve() == Path(job.source).resolve():
+        target = base / (stem + ".nbconvert" + extension)  # nbconvert's name for a notebook beside itself
+    return target
 
 
 def convert_one(job: Job, exporter, args: argparse.Namespace) -> str | None:
     """Convert one notebook; return a line describing what was written (None for stdout)."""
-    from converter.errors import ExportError, OutputError
+    from converter.errors import ExecutionError, ExportError, OutputError
     from converter.notebook import read_notebook
     from converter.pipeline import Resources
     from converter.writer import encode_text, write_atomic, write_side_files
@@ -158,13 +265,20 @@ def convert_one(job: Job, exporter, args: argparse.Namespace) -> str | None:
         path = Path(job.source)
         nb = read_notebook(path)
         resources = Resources(name=path.stem, dir=path.resolve().parent)
-    target = destination(job, args, exporter.output_extension)
-    if target is not None and job.source != STDIN and target.resolve() == Path(job.source).resolve():
+    target = destination(job, args, exporter.extension_for(nb))
+    if (target is not None and not args.inplace and job.source != STDIN
+            and target.resolve() == Path(job.source).resolve()):
         raise OutputError(f"{target}: refusing to overwrite the input notebook")
     try:
         body, resources = exporter.from_notebook_node(nb, resources)
     except ExportError as error:
-        raise ExportError(f"{job.label}: {error}") from None
+        raise type(error)(f"{job.label}: {error}") from None
+    except ExecutionError as error:
+        message = f"{job.label}: {error}"
+        if target is not None and not args.inplace and args.to.lower() == "notebook":
+            write_atomic(target, exporter.render(nb, resources))  # like papermill: see how far it got
+            message += f" (partly executed notebook written to {target})"
+        raise type(error)(message) from error
     if target is None:
         stream = sys.stdout.buffer
         stream.write(encode_text(body))
@@ -176,16 +290,88 @@ def convert_one(job: Job, exporter, args: argparse.Namespace) -> str | None:
     return f"{job.label} -> {target}"
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    import os
+def check_execution_args(parser: argparse.ArgumentParser, args: argparse.Namespace, jobs: list[Job]) -> None:
+    """Usage errors of the execution and --inplace flags; parses the parameters."""
+    if args.inplace:
+        if args.to.lower() != "notebook":
+            parser.error("--inplace needs --to notebook")
+        if args.output or args.output_dir or args.stdout or any(job.source == STDIN for job in jobs):
+            parser.error("--inplace replaces each input file: it excludes --output, --output-dir, --stdout and -")
+    if args.jobs < 1:
+        parser.error("-j needs a number of at least 1")
+    if args.timeout is not None and args.timeout <= 0:
+        parser.error("--timeout needs a positive number of seconds")
+    for flag, given in (("--allow-errors", args.allow_errors), ("--timeout", args.timeout is not None),
+                        ("--kernel", args.kernel)):
+        if given and not args.execute:
+            parser.error(f"{flag} only applies with --execute")
+    for pattern in args.regex_remove:
+        try:
+            re.compile(pattern)
+        except re.error as error:
+            parser.error(f"--regex-remove {pattern!r}: {error}")
+    try:
+        args.parameters_values = read_parameters(args)
+    except ValueError as error:
+        parser.error(str(error))
 
+
+def report_one(job: Job, exporter, args: argparse.Namespace, progress=None) -> int:
+    """Convert one notebook and say on stderr what happened; return its exit status."""
+    from converter.errors import ConversionError
+
+    try:
+        report = convert_one(job, exporter, args)
+    except ConversionError as error:
+        if args.debug:
+            traceback.print_exc()
+        if progress is not None:
+            progress.clear()
+        print(f"nbconv: error: {error}", file=sys.stderr)
+        return error.exit_code
+    except Exception as error:  # a bug in nbconv: still one line, and go on
+        if args.debug:
+            traceback.print_exc()
+        print(f"nbconv: internal error converting {job.label}: {type(error).__name__}: {error} "
+              "(rerun with --debug for the traceback)", file=sys.stderr)
+        return EXIT_INTERNAL
+    if progress is not None:
+        progress.clear()
+    if report:
+        print(report, file=sys.stderr)
+    return EXIT_OK
+
+
+def run_jobs(jobs: list[Job], exporter, args: argparse.Namespace, progress=None) -> list[int]:
+    """Each job's exit status, in job order; ``-j N`` runs N at a time (threads for kernels)."""
+    one_stream = args.stdout or any(job.source == STDIN for job in jobs)
+    if args.jobs == 1 or len(jobs) == 1 or (one_stream and not args.execute):
+        return [report_one(job, exporter, args, progress) for job in jobs]
+    if not args.execute:
+        from converter.batch import convert_in_workers  # rendering is CPU-bound: processes, not threads
+
+        return convert_in_workers(jobs, exporter, args)
+    from concurrent.futures import ThreadPoolExecutor
+
+    workers = ThreadPoolExecutor(max_workers=args.jobs, thread_name_prefix="nbconv-job")
+    try:
+        return list(workers.map(lambda job: report_one(job, exporter, args, progress), jobs))
+    finally:
+        workers.shutdown(wait=False, cancel_futures=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["serve"]:  # the viewer service has its own options
+        from converter.viewer.serve import main as serve
+
+        return serve(argv[1:])
     from converter.config import describe_settings, resolve_settings
     from converter.errors import ConfigError
 
     parser = build_parser()
     try:
-        args, sources, config = resolve_settings(parser, list(sys.argv[1:] if argv is None else argv),
-                                                 Path.cwd(), os.environ)
+        args, sources, config = resolve_settings(parser, argv, Path.cwd(), os.environ)
     except ConfigError as error:
         print(f"nbconv: error: {error}", file=sys.stderr)
         return error.exit_code
@@ -201,17 +387,40 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.notebooks:
         parser.error("give at least one notebook (or - for standard input)")
     jobs, errors = expand_inputs(args.notebooks)
+    if args.jobs is None:
+        from converter.batch import available_cores
+
+        args.jobs = 1 if args.execute else available_cores()
+    check_execution_args(parser, args, jobs)
     for message in errors:
         print(f"nbconv: error: {message}", file=sys.stderr)
     if args.output and len(jobs) > 1:
         parser.error("--output names one file; use --output-dir for several notebooks")
     if sum(job.source == STDIN for job in jobs) > 1:
         parser.error("standard input (-) can be given once")
+    status = 3 if errors else EXIT_OK
+    kernels = progress = None
+    if args.execute:
+        from converter.execute import KernelPool
+        from converter.execute.progress import ProgressReport
+
+        # Spares boot while notebooks run: -j N keeps N ready, never more than the batch needs.
+        kernels = KernelPool(ahead=args.jobs if len(jobs) > 1 else 0, limit=len(jobs))
+        if args.progress or sys.stderr.isatty():
+            progress = ProgressReport(sys.stderr, terminal=sys.stderr.isatty())
+    try:
+        return run_all(jobs, args, sources, status, kernels, progress)
+    finally:
+        if kernels is not None:
+            kernels.close()
+
+
+def run_all(jobs: list[Job], args: argparse.Namespace, sources: dict[str, str], status: int,
+            kernels, progress) -> int:
     from converter.errors import ConversionError, OutputError
 
-    status = 3 if errors else EXIT_OK
     try:
-        exporter = make_exporter(args)
+        exporter = make_exporter(args, sources, kernels, progress)
         if args.output_dir:
             try:
                 Path(args.output_dir).mkdir(parents=True, exist_ok=True)
@@ -220,39 +429,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConversionError as error:
         print(f"nbconv: error: {error}", file=sys.stderr)
         return error.exit_code
-    from converter.batch import convert_in_workers, worker_count
-
-    in_order = args.stdout or any(job.source == STDIN for job in jobs)  # one stream: keep it serial
-    workers = 1 if in_order else worker_count(args.jobs, len(jobs))
-    if workers > 1:
-        results = convert_in_workers(jobs, exporter, args, workers)
-    else:
-        results = (report_job(job, exporter, args) for job in jobs)
     try:
-        for code, lines in results:
-            for line in lines:
-                print(line, file=sys.stderr)
-            status = status or code
+        statuses = run_jobs(jobs, exporter, args, progress)
     except KeyboardInterrupt:
         print("nbconv: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-    return status
-
-
-def report_job(job: Job, exporter, args: argparse.Namespace) -> tuple[int, list[str]]:
-    """Convert one notebook: its exit code and the lines to print on standard error."""
-    from converter.errors import ConversionError
-
-    try:
-        report = convert_one(job, exporter, args)
-    except ConversionError as error:
-        return error.exit_code, _traceback(args) + [f"nbconv: error: {error}"]
-    except Exception as error:  # a bug in nbconv: still one line, and go on
-        return EXIT_INTERNAL, _traceback(args) + [
-            f"nbconv: internal error converting {job.label}: {type(error).__name__}: {error} "
-            "(rerun with --debug for the traceback)"]
-    return EXIT_OK, [report] if report else []
-
-
-def _traceback(args: argparse.Namespace) -> list[str]:
-    return [traceback.format_exc().rstrip()] if args.debug else []
+    return next((code for code in (status, *statuses) if code), EXIT_OK)

@@ -34,3 +34,32 @@ class ConfigError(ConversionError):
     """A configuration file or NBCONV_* variable has an unknown key or a bad value."""
 
     exit_code = 2
+
+
+class LatexError(ExportError):
+    """The LaTeX for a PDF could not be compiled: xelatex is missing, failed or timed out."""
+
+    exit_code = 10
+
+class ExecutionError(ConversionError):
+    """A cell raised an exception (or asked for ``input()``) while the notebook ran."""
+
+    exit_code = 6
+
+
+class CellTimeoutError(ExecutionError):
+    """A cell ran longer than the per-cell timeout."""
+
+    exit_code = 7
+
+
+class KernelNotFoundError(ExecutionError):
+    """No installed kernelspec matches the name (or language) asked for."""
+
+    exit_code = 8
+
+
+class KernelDiedError(ExecutionError):
+    """The kernel died while running a cell, or did not start in time."""
+
+    exit_code = 9

@@ -105,7 +105,7 @@ def _decode(data: bytes, label: str) -> str:
 def _upgrade(nb: NotebookNode, label: str) -> NotebookNode:
     """Bring v1-v3 and older v4 minors to v4.5; newer minors are read as they are."""
     major = nb.get("nbformat")
-    if not isinstance(major, int) or major < 1:
+    if not isinstance(major, int) or isinstance(major, bool) or major < 1:
         raise NotebookError(f"{label}: \"nbformat\" must be a version number, got {major!r}")
     if major > 4:
         raise NotebookError(f"{label}: nbformat {major} is newer than this nbconv supports (4)")
@@ -117,7 +117,7 @@ def _upgrade(nb: NotebookNode, label: str) -> NotebookNode:
         except Exception as error:  # nbformat raises many types for malformed old notebooks
             raise NotebookError(f"{label}: cannot upgrade nbformat {major} notebook: {error}") from None
     minor = nb.get("nbformat_minor")
-    if not isinstance(minor, int):
+    if not isinstance(minor, int) or isinstance(minor, bool):
         raise NotebookError(f"{label}: \"nbformat_minor\" must be a version number, got {minor!r}")
     if minor < CURRENT_MINOR:
         _add_cell_ids(nb)

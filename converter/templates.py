@@ -14,6 +14,8 @@ import json
 import os
 import sys
 from dataclasses import dataclass
+
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Sequence
@@ -21,7 +23,9 @@ from typing import Any, Sequence
 import jinja2
 from markupsafe import Markup
 
-from converter.filters import ansi, highlight, images, mime, sanitize
+from converter.filters import ansi, highlight, images, latex, magics, mime, sanitize, text_blocks
+from converter.markdown.math import strip_delimiters
+from converter.markdown.rst import uri as rst_uri
 
 # Formats whose templates must not HTML-escape what they print.
 _UNESCAPED_SUFFIXES = (".tex.j2", ".rst.j2", ".md.j2", ".txt.j2", ".py.j2")
@@ -53,6 +57,59 @@ def _markdown2html(context: Any, source: str, attachments: dict | None = None) -
         return found
 
     return Markup(render_markdown(source, "html", resolve))
+
+
+@jinja2.pass_context
+def _markdown2rst(context: Any, source: str, attachments: dict | None = None, cell_index: int = 0) -> str:
+    """reST for a markdown cell; its attachments become side files of the document."""
+    from converter.markdown import render_markdown
+    from converter.preprocessors.extract_outputs import extract_attachment
+
+    resources = context.get("resources")
+    document = context.get("rst_document")
+    return render_markdown(
+        source, "rst",
+        lambda url: extract_attachment(url, attachments, resources, cell_index),
+        {"rst_document": document} if document is not None else None,
+    )
+
+
+_ATTACHMENT_URL = re.compile(r"attachment:[^\s()<>\"']+")
+# Code where an attachment URL is an example, not an image: fences, indented blocks, spans.
+_MARKDOWN_CODE = re.compile(
+    r"^ {0,3}(?P<fence>`{3,}|~{3,})[^\n]*\n[\s\S]*?(?:^ {0,3}(?P=fence)[^\n]*$|\Z)"
+    r"|^(?: {4}|\t)[^\n]*$"
+    r"|(?P<ticks>`+)[^`][\s\S]*?(?P=ticks)",
+    re.M,
+)
+
+
+@jinja2.pass_context
+def _extract_attachments(context: Any, source: str, attachments: dict | None = None, cell_index: int = 0) -> str:
+    """Markdown whose ``attachment:NAME`` images point at extracted side files (code left as is)."""
+    from converter.preprocessors.extract_outputs import extract_attachment
+
+    if not attachments:
+        return source
+    resources = context.get("resources")
+    code = [match.span() for match in _MARKDOWN_CODE.finditer(source)]
+
+    def replace(match: re.Match) -> str:
+        if any(start <= match.start() < end for start, end in code):
+            return match.group(0)
+        return extract_attachment(match.group(0), attachments, resources, cell_index) or match.group(0)
+
+    return _ATTACHMENT_URL.sub(replace, source)
+
+
+@jinja2.pass_context
+def _markdown2latex(context: Any, source: str, attachments: dict | None = None) -> str:
+    """Markdown as LaTeX; its images are extracted through the exporter's ``latex_files``."""
+    from converter.markdown import render_markdown
+
+    files = context.get("latex_files")
+    resolve = (lambda url: files.markdown_image(url, attachments)) if files else None
+    return render_markdown(_join_text(source), "latex", resolve)
 
 
 @jinja2.pass_context
@@ -97,13 +154,28 @@ FILTERS = {
     "data_uri": mime.data_uri,
     "image_size": mime.image_size,
     "is_unconfined": mime.is_unconfined,
+    "extracted_file": mime.extracted_file,
     "json_script": _json_script,
     "script_text": _script_text,
     "css_token": _css_token,
     "join_text": _join_text,
+    "markdown2rst": _markdown2rst,
+    "extract_attachments": _extract_attachments,
+    "strip_math_delimiters": strip_delimiters,
+    "lexer_name": highlight.lexer_name,
+    "rst_uri": rst_uri,
+    "fenced": text_blocks.fenced,
+    "comment_lines": text_blocks.comment_lines,
+    "ipython2python": magics.ipython2python,
+
+    "markdown2latex": _markdown2latex,
+    "escape_latex": latex.escape_latex,
+    "escape_verbatim": latex.escape_verbatim,
+    "ansi2latex": ansi.ansi_to_latex,
+    "highlight_latex": highlight.highlight_latex,
 }
 
-GLOBALS = {"pygments_css": highlight.pygments_css}
+GLOBALS = {"pygments_css": highlight.pygments_css, "pygments_latex_defs": highlight.pygments_latex_defs}
 
 
 @lru_cache(maxsize=32)

@@ -95,7 +95,7 @@ CASES = [
     Case("output directory does not exist", as_json(notebook()), 4, "does not exist",
          args=lambda src, tmp: [src, "--output", tmp / "missing" / "out.html"], library=False),
     Case("output equal to input", as_json(notebook()), 4, "nb.html: refusing to overwrite the input notebook",
-         args=lambda src, tmp: [src], library=False, source_name="nb.html"),
+         args=lambda src, tmp: [src, "--output", src.name], library=False, source_name="nb.html"),
     Case("symlink in --output-dir", as_json(notebook([code_cell([])])), 0, "", library=False,
          prepare=_symlinked_output),
     Case("attachment name with ../", as_json(notebook([{

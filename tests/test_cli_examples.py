@@ -13,7 +13,7 @@ import pytest
 from conftest import FIXTURES, REPO
 
 BLOCK = re.compile(r"<!-- (runnable|file: ([^>]+?)) -->\n```[a-z]*\n(.*?)```", re.S)
-NOTEBOOKS = ("nb", "a", "b", "analysis", "untrusted", "reports/one", "reports/two")
+NOTEBOOKS = ("nb", "a", "b", "analysis", "untrusted", "reports/one", "reports/two", "docs/one")
 
 
 def marked_blocks() -> list[tuple[str, str | None, str]]:

@@ -17,6 +17,14 @@ from converter.pipeline import Resources
 # format name -> (module, class, one-line description)
 BUILTIN = {
     "html": ("converter.exporters.html", "HTMLExporter", "HTML page (lab template) or fragment (basic)"),
+    "rst": ("converter.exporters.rst", "RSTExporter", "reStructuredText for Sphinx and docutils"),
+    "markdown": ("converter.exporters.markdown", "MarkdownExporter", "Markdown with fenced code and extracted images"),
+    "script": ("converter.exporters.script", "ScriptExporter", "the code as a script in the notebook's language"),
+    "python": ("converter.exporters.script", "PythonExporter", "the code as a Python script (IPython syntax converted)"),
+    "notebook": ("converter.exporters.notebook", "NotebookExporter", "a notebook (nbformat v4 JSON), after preprocessors"),
+
+    "latex": ("converter.exporters.latex", "LatexExporter", "LaTeX document for xelatex (article, or report)"),
+    "pdf": ("converter.exporters.pdf", "PDFExporter", "PDF document, typeset with xelatex"),
 }
 
 

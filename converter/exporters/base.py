@@ -25,7 +25,6 @@ class Exporter:
     """Runs the preprocessors, then ``render``. Subclasses set the format."""
 
     output_extension: ClassVar[str] = ""
-    description: ClassVar[str] = ""
 
     preprocessors: list[Step] = field(default_factory=list)
 
@@ -42,7 +41,7 @@ class Exporter:
         """Convert ``nb``; preprocessors change it in place (keep a copy if you need one)."""
         if resources is None:
             resources = Resources()
-        resources.output_extension = self.output_extension
+        resources.output_extension = self.extension_for(nb)
         nb, resources = self.pipeline()(nb, resources)
         try:
             return self.render(nb, resources), resources
@@ -52,6 +51,10 @@ class Exporter:
     def pipeline(self) -> Pipeline:
         """The steps run before rendering: the exporter's preprocessors, in order."""
         return Pipeline(self.preprocessors)
+
+    def extension_for(self, nb: NotebookNode) -> str:
+        """The result's file extension; a script's depends on the notebook's language."""
+        return self.output_extension
 
     def render(self, nb: NotebookNode, resources: Resources) -> Body:
         raise NotImplementedError

@@ -23,7 +23,6 @@ class HTMLExporter(TemplateExporter):
     """Options mirror the CLI flags: ``--template``, ``--no-input``, ``--sanitize-html``, ..."""
 
     output_extension: ClassVar[str] = ".html"
-    description: ClassVar[str] = "HTML page (lab template) or fragment (basic)"
     template_entry: ClassVar[str] = "index.html.j2"
 
     template: str = "lab"

@@ -1,13 +1,17 @@
-"""Terminal text to HTML: carriage returns, backspaces and ANSI SGR colours.
+"""Terminal text to HTML or LaTeX: carriage returns, backspaces and ANSI SGR colours.
 
-Colours become classes (``ansi-red-fg``, ``ansi-bold``) so themes can restyle them;
-256-colour and true-colour codes become inline ``rgb()`` styles.
+One parser splits the text at SGR codes into styled pieces; each format writes them.
+In HTML, colours become classes (``ansi-red-fg``, ``ansi-bold``) so themes can restyle
+them, and 256-colour and true-colour codes become inline ``rgb()`` styles. In LaTeX
+they become the ``ansi-*`` colours the templates define, or ``[HTML]`` hex values.
 """
 
 from __future__ import annotations
 
+import copy
 import re
 from html import escape
+from typing import Iterator, Tuple, Union
 
 from markupsafe import Markup
 
@@ -37,27 +41,37 @@ def _apply_backspaces(text: str) -> str:
     return "".join(kept)
 
 
-def _color_256(n: int) -> str | int:
-    """A 256-colour index as a palette index (0-15) or a CSS rgb() value."""
+# A palette index (0-15) or an (r, g, b) triple.
+Color = Union[int, Tuple[int, int, int]]
+
+
+def _color_256(n: int) -> Color:
+    """A 256-colour index as a palette index (0-15) or an RGB triple."""
     if n < 16:
         return n
     if n < 232:
         n -= 16
-        r, g, b = (n // 36, (n // 6) % 6, n % 6)
-        return "rgb({},{},{})".format(*(0 if c == 0 else 55 + c * 40 for c in (r, g, b)))
+        r, g, b = (0 if c == 0 else 55 + c * 40 for c in (n // 36, (n // 6) % 6, n % 6))
+        return (r, g, b)
     level = 8 + (n - 232) * 10
-    return f"rgb({level},{level},{level})"
+    return (level, level, level)
 
 
-class _Style:
+def _palette_name(index: int) -> str:
+    return _NAMES[index % 8] + ("-intense" if index >= 8 else "")
+
+
+class Style:
+    """The SGR state at one point of the text: colours and font flags."""
+
     __slots__ = ("fg", "bg", "bold", "italic", "underline", "inverse")
 
     def __init__(self) -> None:
         self.reset()
 
     def reset(self) -> None:
-        self.fg: str | int | None = None
-        self.bg: str | int | None = None
+        self.fg: Color | None = None
+        self.bg: Color | None = None
         self.bold = self.italic = self.underline = self.inverse = False
 
     def apply(self, params: list[int]) -> None:
@@ -103,66 +117,131 @@ class _Style:
                     self.bg = color
             i += 1
 
-    def span_open(self) -> str:
-        fg, bg = (self.bg, self.fg) if self.inverse else (self.fg, self.bg)
-        classes: list[str] = []
-        styles: list[str] = []
-        for value, layer in ((fg, "fg"), (bg, "bg")):
-            if isinstance(value, int):
-                name = _NAMES[value % 8] + ("-intense" if value >= 8 else "")
-                classes.append(f"ansi-{name}-{layer}")
-            elif isinstance(value, str):
-                styles.append(("color: " if layer == "fg" else "background-color: ") + value)
-        if self.inverse and fg is None:
-            classes.append("ansi-default-inverse-fg")
-        if self.inverse and bg is None:
-            classes.append("ansi-default-inverse-bg")
-        for flag, name in ((self.bold, "bold"), (self.italic, "italic"), (self.underline, "underline")):
-            if flag:
-                classes.append("ansi-" + name)
-        if not classes and not styles:
-            return ""
-        attrs = f' class="{" ".join(classes)}"' if classes else ""
-        attrs += f' style="{"; ".join(styles)}"' if styles else ""
-        return f"<span{attrs}>"
+    def colors(self) -> tuple[Color | None, Color | None]:
+        """Foreground and background as shown (swapped when inverse)."""
+        return (self.bg, self.fg) if self.inverse else (self.fg, self.bg)
 
 
-def _extended_color(params: list[int]) -> tuple[str | int | None, int]:
+def _span_open(style: Style) -> str:
+    """The HTML <span> opening for a style, or "" for the default style."""
+    fg, bg = style.colors()
+    classes: list[str] = []
+    styles: list[str] = []
+    for value, layer in ((fg, "fg"), (bg, "bg")):
+        if isinstance(value, int):
+            classes.append(f"ansi-{_palette_name(value)}-{layer}")
+        elif value is not None:
+            styles.append(("color: " if layer == "fg" else "background-color: ") + "rgb({},{},{})".format(*value))
+    if style.inverse and fg is None:
+        classes.append("ansi-default-inverse-fg")
+    if style.inverse and bg is None:
+        classes.append("ansi-default-inverse-bg")
+    for flag, name in ((style.bold, "bold"), (style.italic, "italic"), (style.underline, "underline")):
+        if flag:
+            classes.append("ansi-" + name)
+    if not classes and not styles:
+        return ""
+    attrs = f' class="{" ".join(classes)}"' if classes else ""
+    attrs += f' style="{"; ".join(styles)}"' if styles else ""
+    return f"<span{attrs}>"
+
+
+def _extended_color(params: list[int]) -> tuple[Color | None, int]:
     """Parse ``5;n`` or ``2;r;g;b`` after 38/48; return the colour and params consumed."""
     if params[0] == 5 and len(params) >= 2:
         return _color_256(max(0, min(params[1], 255))), 2
     if params[0] == 2 and len(params) >= 4:
         r, g, b = (max(0, min(c, 255)) for c in params[1:4])
-        return f"rgb({r},{g},{b})", 4
+        return (r, g, b), 4
     return None, len(params)
+
+
+def ansi_pieces(text: str) -> Iterator[tuple[Style | None, str]]:
+    """Split terminal text at its SGR codes into (style, text) pieces.
+
+    The first piece has style None (no code seen yet); every later piece starts at an
+    SGR code and carries the style in force from there. Other escapes are dropped.
+    """
+    text = _OTHER_ESCAPES.sub("", terminal_text(text))
+    style = Style()
+    current: Style | None = None
+    chunk: list[str] = []
+    position = 0
+    for match in _CSI.finditer(text):
+        chunk.append(text[position:match.start()])
+        position = match.end()
+        if match.group(2) != "m":
+            continue  # cursor movement and the like: dropped
+        yield current, "".join(chunk)
+        chunk = []
+        params = [int(p) for p in re.split("[;:]", match.group(1)) if p.isdigit()] or [0]
+        style.apply(params)
+        current = copy.copy(style)
+    chunk.append(text[position:])
+    yield current, "".join(chunk)
 
 
 def ansi_to_html(text: str) -> Markup:
     """Escape terminal text for HTML, turning SGR colour codes into spans."""
-    text = terminal_text(text)
     if "\x1b" not in text:
-        return Markup(escape(text, quote=False))
-    text = _OTHER_ESCAPES.sub("", text)
-    style = _Style()
+        return Markup(escape(terminal_text(text), quote=False))
     parts: list[str] = []
-    position = 0
     span_open = False
-    for match in _CSI.finditer(text):
-        parts.append(escape(text[position:match.start()], quote=False))
-        position = match.end()
-        if match.group(2) != "m":
-            continue  # cursor movement and the like: dropped
-        params = [int(p) for p in re.split("[;:]", match.group(1)) if p.isdigit()] or [0]
-        style.apply(params)
-        if span_open:
-            parts.append("</span>")
-        opening = style.span_open()
-        parts.append(opening)
-        span_open = bool(opening)
-    parts.append(escape(text[position:], quote=False))
+    for style, piece in ansi_pieces(text):
+        if style is not None:
+            if span_open:
+                parts.append("</span>")
+            opening = _span_open(style)
+            parts.append(opening)
+            span_open = bool(opening)
+        parts.append(escape(piece, quote=False))
     if span_open:
         parts.append("</span>")
     return Markup("".join(parts))
+
+
+def _latex_color(color: Color, layer: str) -> str:
+    if isinstance(color, int):
+        return ("\\textcolor{" if layer == "fg" else "\\colorbox{") + f"ansi-{_palette_name(color)}}}"
+    # [HTML] rather than [RGB]: fvextra's line breaking must not split "r,g,b".
+    return ("\\textcolor[HTML]{" if layer == "fg" else "\\colorbox[HTML]{") + "{:02X}{:02X}{:02X}}}".format(*color)
+
+
+def _latex_styled(style: Style, text: str) -> str:
+    """One line of escaped text wrapped in the commands for ``style``."""
+    fg, bg = style.colors()
+    if style.inverse:
+        fg = 0 if fg is None else fg
+        bg = 7 if bg is None else bg
+    if style.bold:
+        text = "\\textbf{" + text + "}"
+    if style.italic:
+        text = "\\textit{" + text + "}"
+    if style.underline:
+        text = "\\underline{" + text + "}"
+    if fg is not None:
+        text = _latex_color(fg, "fg") + "{" + text + "}"
+    if bg is not None:
+        text = _latex_color(bg, "bg") + "{" + text + "}"
+    return text
+
+
+def ansi_to_latex(text: str) -> str:
+    """Terminal text for a Verbatim environment with ``commandchars=\\\\\\{\\}``.
+
+    Colours become LaTeX colour commands, applied line by line: Verbatim typesets
+    each line on its own, so no group may span a line break.
+    """
+    from converter.filters.latex import escape_verbatim
+
+    parts: list[str] = []
+    for style, piece in ansi_pieces(text):
+        if style is None or not piece:
+            parts.append(escape_verbatim(piece))
+            continue
+        lines = escape_verbatim(piece).split("\n")
+        parts.append("\n".join(_latex_styled(style, line) if line else line for line in lines))
+    return "".join(parts)
 
 
 def strip_ansi(text: str) -> str:

@@ -1,4 +1,4 @@
-"""Syntax highlighting with pygments; one formatter and a cached lexer per language."""
+"""Syntax highlighting with pygments for HTML and LaTeX; one formatter per format, cached lexers."""
 
 from __future__ import annotations
 
@@ -39,6 +39,38 @@ def highlight_code(source: str, language: str | None) -> Markup:
     return Markup(highlight(source, lexer, _formatter()))
 
 
+# The Verbatim environment LaTeX code blocks are written in; templates define its look.
+LATEX_CODE_ENVIRONMENT = "Highlighting"
+
+
+@lru_cache(maxsize=1)
+def _latex_formatter() -> Any:
+    from pygments.formatters import LatexFormatter
+
+    return LatexFormatter(envname=LATEX_CODE_ENVIRONMENT)
+
+
+def highlight_latex(source: str, language: str | None) -> str:
+    """A LaTeX ``Highlighting`` environment for ``source``; unknown languages stay plain."""
+    from converter.filters.latex import escape_verbatim, strip_control
+
+    lexer = _lexer(language.strip().lower()) if language else None
+    if lexer is None:
+        body = escape_verbatim(source).rstrip("\n")
+        return f"\\begin{{{LATEX_CODE_ENVIRONMENT}}}[commandchars=\\\\\\{{\\}}]\n{body}\n\\end{{{LATEX_CODE_ENVIRONMENT}}}\n"
+    from pygments import highlight
+
+    return highlight(strip_control(source), lexer, _latex_formatter())
+
+
+@lru_cache(maxsize=8)
+def pygments_latex_defs(style: str) -> str:
+    """The ``\\PY`` macro definitions for a pygments style."""
+    from pygments.formatters import LatexFormatter
+
+    return LatexFormatter(style=style).get_style_defs()
+
+
 @lru_cache(maxsize=8)
 def pygments_css(style: str, scope: str = ".highlight") -> Markup:
     """The CSS rules for a pygments style, scoped under ``scope``."""
@@ -55,3 +87,29 @@ def notebook_language(metadata: dict) -> str:
         if isinstance(candidate, str) and candidate:
             return candidate
     return "python"
+
+
+@lru_cache(maxsize=1)
+def _lexer_names() -> frozenset[str]:
+    """Every name pygments knows, built-in aliases and plugin entry points, without
+    importing the plugins (IPython's lexers would import all of IPython)."""
+    from importlib.metadata import entry_points
+
+    from pygments.lexers import get_all_lexers
+
+    names = {alias for _, aliases, _, _ in get_all_lexers(plugins=False) for alias in aliases}
+    names.update(point.name.lower() for point in entry_points(group="pygments.lexers"))
+    return frozenset(names)
+
+
+def lexer_name(language: str) -> str | None:
+    """A name pygments knows ``language`` by (its own, else its plain-Python alias), or None.
+
+    Formats that name the language for another highlighter (reST code-block, Markdown
+    fences) use it so the name they write is one Sphinx and docutils can resolve.
+    """
+    name = language.strip().lower()
+    for candidate in (name, _LEXER_ALIASES.get(name)):
+        if candidate and candidate in _lexer_names():
+            return candidate
+    return None

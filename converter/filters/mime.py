@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
@@ -20,6 +20,17 @@ HTML_PRIORITY = (
     "image/jpeg",
     "application/pdf",
     "application/javascript",
+    "text/plain",
+)
+
+# What LaTeX can show, best first; HTML, JavaScript and widgets have no LaTeX form.
+LATEX_PRIORITY = (
+    "text/latex",
+    "application/pdf",
+    "image/png",
+    "image/jpeg",
+    "image/svg+xml",
+    "text/markdown",
     "text/plain",
 )
 
@@ -77,3 +88,14 @@ def is_unconfined(output: dict, mimetype: str) -> bool:
     metadata = output.get("metadata") or {}
     specific = metadata.get(mimetype)
     return bool(isinstance(specific, dict) and specific.get("unconfined") is True)
+
+
+def extracted_file(output: dict, mimetype: str, outputs: Mapping[str, bytes]) -> str | None:
+    """The side file ExtractOutputs made for this representation, to link instead of embed.
+
+    Only names present in ``outputs`` count: a notebook cannot point a page at files
+    by writing ``metadata.filenames`` itself.
+    """
+    names = (output.get("metadata") or {}).get("filenames")
+    name = names.get(mimetype) if isinstance(names, dict) else None
+    return name if isinstance(name, str) and name in outputs else None

@@ -19,6 +19,9 @@ PLUGINS = ("table", "strikethrough", "footnotes", "task_lists", "url", math)
 # output format -> (module, renderer class); each renderer is a mistune BaseRenderer
 RENDERERS = {
     "html": ("converter.markdown.html", "NotebookHTMLRenderer"),
+    "rst": ("converter.markdown.rst", "RSTRenderer"),
+
+    "latex": ("converter.markdown.latex", "LatexRenderer"),
 }
 
 ImageResolver = Callable[[str], Optional[str]]
@@ -49,14 +52,17 @@ def resolve_image_token(token: dict[str, Any], state: Any) -> dict[str, Any]:
     return {**token, "attrs": {**token["attrs"], "url": replaced}}
 
 
-def render_markdown(text: str, fmt: str = "html", resolve_image: ImageResolver | None = None) -> str:
+def render_markdown(text: str, fmt: str = "html", resolve_image: ImageResolver | None = None,
+                    env: dict[str, Any] | None = None) -> str:
     """Render markdown ``text`` to ``fmt``.
 
     ``resolve_image(url)`` may replace an image URL (attachments, embedded files);
-    returning None keeps the URL as written.
+    returning None keeps the URL as written. ``env`` adds entries to the parser state's
+    env, for renderers that share a per-document context between snippets.
     """
     md = _parser(fmt)
     state = md.block.state_cls()
+    state.env.update(env or {})
     state.env["resolve_image"] = resolve_image
     result, _ = md.parse(text, state)
     return result

@@ -1,0 +1,10 @@
+"""Notebook execution on a real Jupyter kernel (nbclient + jupyter_client + ipykernel).
+
+Importing this package is cheap: nbclient and jupyter_client load on first execution.
+"""
+
+from converter.execute.kernels import choose_kernel
+from converter.execute.pool import KernelPool
+from converter.execute.preprocessor import ExecutePreprocessor
+
+__all__ = ["ExecutePreprocessor", "KernelPool", "choose_kernel"]

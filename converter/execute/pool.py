@@ -1,0 +1,185 @@
+"""Kernels started ahead of time, driven from one event loop.
+
+A kernel takes about half a second to boot and a little to shut down, while a small
+notebook runs in milliseconds. ``KernelPool`` hands every notebook a fresh kernel and
+keeps ``ahead`` more booting in the background, and shuts used kernels down in the
+background too, so in a batch start-up and shutdown overlap with execution.
+
+All kernel I/O happens on one private event loop thread; callers in any thread submit
+coroutines with ``KernelPool.run``. That keeps every ZeroMQ socket in the thread that
+made it, whichever worker thread asked for a notebook to run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import logging
+import os
+import subprocess
+import threading
+import weakref
+from dataclasses import dataclass
+from typing import Any, Coroutine, TypeVar
+
+LOG = logging.getLogger("nbconv.execute")
+LOG.addHandler(logging.NullHandler())  # jupyter_client's warnings are ours to report, not print
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class KernelRequest:
+    """What makes two kernels interchangeable: kernelspec, working directory, extra env."""
+
+    name: str
+    cwd: str
+    env: tuple[tuple[str, str], ...] = ()
+
+
+class _LoopThread:
+    """One daemon thread running an asyncio loop for all kernel I/O in the process."""
+
+    _lock = threading.Lock()
+    _loop: asyncio.AbstractEventLoop | None = None
+
+    @classmethod
+    def loop(cls) -> asyncio.AbstractEventLoop:
+        with cls._lock:
+            if cls._loop is None:
+                loop = asyncio.new_event_loop()
+                threading.Thread(target=loop.run_forever, name="nbconv-kernels", daemon=True).start()
+                cls._loop = loop
+            return cls._loop
+
+
+class KernelPool:
+    """Fresh kernels on request, with ``ahead`` spares booting for the next requests.
+
+    Spares are started for the most recent request (kernel, directory, env): in a batch
+    the next notebook usually asks for the same. ``limit`` caps how many kernels the pool
+    starts in all (a batch of 20 needs no more than 20). Always ``close()`` the pool (or
+    use it as a context manager): it shuts down every kernel it started.
+    """
+
+    def __init__(self, ahead: int = 0, limit: int | None = None) -> None:
+        self.ahead = ahead
+        self.limit = limit
+        self._started = 0
+        self._spares: list[tuple[KernelRequest, asyncio.Task]] = []
+        self._live: set[Any] = set()  # kernel managers whose process may still run
+        self._stopping: set[asyncio.Task] = set()
+        self._closed = False
+        _OPEN_POOLS.add(self)
+
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run ``coro`` on the kernel loop and wait for it; Ctrl-C cancels it."""
+        abandoned = threading.Event()
+        future = asyncio.run_coroutine_threadsafe(_unless_abandoned(coro, abandoned), _LoopThread.loop())
+        try:
+            return future.result()
+        except BaseException:
+            abandoned.set()
+            future.cancel()
+            raise
+
+    async def acquire(self, request: KernelRequest) -> Any:
+        """A started kernel manager for ``request`` (a spare when one matches)."""
+        if self._closed:
+            raise RuntimeError("the kernel pool is closed")
+        task = next((t for r, t in self._spares if r == request), None)
+        if task is not None:
+            self._spares = [(r, t) for r, t in self._spares if t is not task]
+        else:
+            task = self._launch(request)
+        self._top_up(request)
+        return await task
+
+    def release(self, km: Any, now: bool = False) -> None:
+        """Shut a used kernel down in the background (``now`` kills it without asking)."""
+        if km not in self._live:
+            return
+        self._live.discard(km)
+        task = asyncio.ensure_future(self._shutdown(km, now))
+        self._stopping.add(task)
+        task.add_done_callback(self._stopping.discard)
+
+    def close(self) -> None:
+        """Stop the spares and every kernel still running; wait until they are gone."""
+        if not self._closed:
+            self._closed = True
+            self.run(self._close())
+        _OPEN_POOLS.discard(self)
+
+    def __enter__(self) -> KernelPool:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    def _launch(self, request: KernelRequest) -> asyncio.Task:
+        self._started += 1
+        return asyncio.ensure_future(self._start(request))
+
+    def _top_up(self, request: KernelRequest) -> None:
+        for other, task in [(r, t) for r, t in self._spares if r != request]:
+            self._spares.remove((other, task))
+            task.add_done_callback(self._discard_spare)
+        while sum(r == request for r, _ in self._spares) < self.ahead and (
+                self.limit is None or self._started < self.limit):
+            self._spares.append((request, self._launch(request)))
+
+    def _discard_spare(self, task: asyncio.Task) -> None:
+        if not task.cancelled() and task.exception() is None:
+            self.release(task.result(), now=True)
+
+    async def _start(self, request: KernelRequest) -> Any:
+        from jupyter_client import AsyncKernelManager
+
+        km = AsyncKernelManager(kernel_name=request.name, log=LOG)
+        self._live.add(km)  # even if start-up fails half-way, close() finds the process
+        # The kernel's own stdout/stderr carry start-up chatter, not notebook output
+        # (that arrives over ZeroMQ), so it does not reach the user's terminal.
+        await km.start_kernel(cwd=request.cwd, env={**os.environ, **dict(request.env)},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return km
+
+    @staticmethod
+    async def _shutdown(km: Any, now: bool) -> None:
+        try:
+            if km.has_kernel:
+                await km.shutdown_kernel(now=now)
+        except Exception as error:  # already gone, or refused a polite request
+            LOG.debug("kernel shutdown: %s", error)
+            if km.has_kernel:
+                await km.shutdown_kernel(now=True)
+
+    async def _close(self) -> None:
+        for _, task in self._spares:
+            task.cancel()
+        await asyncio.gather(*(task for _, task in self._spares), return_exceptions=True)
+        self._spares = []
+        await asyncio.gather(*self._stopping, return_exceptions=True)
+        for km in list(self._live):
+            self.release(km, now=True)
+        await asyncio.gather(*self._stopping, return_exceptions=True)
+
+
+async def _unless_abandoned(coro: Coroutine[Any, Any, T], abandoned: threading.Event) -> T | None:
+    """The result of ``coro``; the error of a run its caller gave up on (Ctrl-C) is dropped."""
+    try:
+        return await coro
+    except Exception:
+        if abandoned.is_set():
+            return None
+        raise
+
+
+_OPEN_POOLS: "weakref.WeakSet[KernelPool]" = weakref.WeakSet()
+
+
+@atexit.register
+def _close_open_pools() -> None:
+    """A library caller that forgot ``close()`` still leaves no kernel behind."""
+    for pool in list(_OPEN_POOLS):
+        pool.close()

@@ -1,0 +1,131 @@
+"""Run every code cell of a notebook in a real Jupyter kernel, as a pipeline step.
+
+nbclient does the messaging: outputs, display_id updates, clear_output(wait=True),
+widget state, execution counts, the skip-execution and raises-exception tags. This
+module picks the kernel, gets it from a ``KernelPool`` and turns nbclient's failures
+into one-line ``ExecutionError``s. The notebook is changed in place, so after a failure
+the caller still holds the partly executed notebook.
+"""
+
+from __future__ import annotations
+
+import atexit
+import math
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from nbformat import NotebookNode
+
+from converter.errors import CellTimeoutError, ExecutionError, KernelDiedError
+from converter.execute.kernels import KernelChoice, choose_kernel
+from converter.execute.pool import LOG, KernelPool, KernelRequest
+from converter.pipeline import Preprocessor, Resources
+from converter.preprocessors.coalesce_streams import coalesce_streams
+
+# ``on_cell(resources, cell_index, cell_count, seconds_since_start)``, before each cell.
+CellHook = Callable[[Resources, int, int, float], None]
+
+# The error name nbclient reports for a cell interrupted after its timeout.
+_TIMEOUT_ENAME = "nbconv.CellTimeout"
+_INPUT_ENAME = "StdinNotImplementedError"
+
+
+@dataclass
+class ExecutePreprocessor(Preprocessor):
+    """Execute the notebook; options match nbconvert's ExecutePreprocessor.
+
+    ``timeout`` is per cell in seconds (None: no limit). ``kernel_name`` defaults to the
+    notebook's kernelspec, then a kernel for its language, then python3. ``cwd`` defaults
+    to the notebook's directory (``resources.dir``). ``env`` is added to the kernel's
+    environment. ``pool`` lets a batch share kernels started ahead; without one, each
+    call starts and stops its own kernel.
+    """
+
+    timeout: float | None = None
+    startup_timeout: float = 60
+    kernel_name: str | None = None
+    allow_errors: bool = False
+    interrupt_on_timeout: bool = False
+    cwd: str | os.PathLike | None = None
+    env: dict[str, str] = field(default_factory=dict)
+    pool: KernelPool | None = None
+    on_cell: CellHook | None = None
+
+    def __call__(self, nb: NotebookNode, resources: Resources) -> tuple[NotebookNode, Resources]:
+        kernel = choose_kernel(nb, self.kernel_name)
+        cwd = Path(self.cwd) if self.cwd is not None else (resources.dir or Path.cwd())
+        request = KernelRequest(kernel.name, str(cwd), tuple(sorted(self.env.items())))
+        if self.pool is not None:
+            self.pool.run(self._execute(self.pool, nb, resources, kernel, request))
+        else:
+            with KernelPool() as pool:
+                pool.run(self._execute(pool, nb, resources, kernel, request))
+        return nb, resources
+
+    async def _execute(self, pool: KernelPool, nb: NotebookNode, resources: Resources,
+                       kernel: KernelChoice, request: KernelRequest) -> None:
+        from nbclient import NotebookClient
+        from nbclient.exceptions import CellExecutionError, DeadKernelError
+        from nbclient.exceptions import CellTimeoutError as NbclientTimeout
+
+        started = time.monotonic()
+        current: list[int] = []  # index of the cell being run, once the first one starts
+
+        def cell_starting(cell: NotebookNode, cell_index: int) -> None:
+            current[:] = [cell_index]
+            if self.on_cell is not None:
+                self.on_cell(resources, cell_index, len(nb.cells), time.monotonic() - started)
+
+        nb.metadata["kernelspec"] = kernel.as_metadata()
+        try:
+            km = await pool.acquire(request)
+        except Exception as error:  # jupyter_client raises many types, e.g. the kernel's program is missing
+            raise KernelDiedError(f"the kernel ({kernel.name}) did not start: {error}") from error
+        client = NotebookClient(
+            nb, km=km, kernel_name=kernel.name, log=LOG,
+            timeout_func=lambda cell: self.timeout,
+            startup_timeout=math.ceil(self.startup_timeout),
+            allow_errors=self.allow_errors,
+            interrupt_on_timeout=self.interrupt_on_timeout,
+            error_on_timeout={"ename": _TIMEOUT_ENAME, "evalue": "", "traceback": []},
+            on_cell_start=cell_starting,
+        )
+        kill = False
+        try:
+            await client.async_execute()
+        except CellExecutionError as error:
+            raise self._cell_error(error, _where(current, nb)) from error
+        except NbclientTimeout as error:
+            kill = True
+            raise CellTimeoutError(f"{_where(current, nb)} timed out after {self.timeout:g} s") from error
+        except DeadKernelError as error:
+            raise KernelDiedError(f"{_where(current, nb)}: the kernel ({kernel.name}) died") from error
+        except RuntimeError as error:
+            if current:
+                raise
+            kill = True
+            raise KernelDiedError(f"the kernel ({kernel.name}) did not start: {error}") from error
+        finally:
+            # nbclient leaves its exit hook registered when the kernel fails to start.
+            atexit.unregister(client._cleanup_kernel)
+            if client.kc is not None:
+                client.kc.stop_channels()
+            pool.release(km, now=kill)
+            for cell in nb.cells:
+                if cell.cell_type == "code" and cell.outputs:
+                    cell.outputs = coalesce_streams(cell.outputs)
+
+    def _cell_error(self, error: Any, where: str) -> ExecutionError:
+        if error.ename == _TIMEOUT_ENAME:
+            return CellTimeoutError(f"{where} timed out after {self.timeout:g} s and was interrupted")
+        if error.ename == _INPUT_ENAME:
+            return ExecutionError(f"{where} asked for input(), which nobody can answer while a notebook is executed")
+        value = str(error.evalue).strip().splitlines()
+        return ExecutionError(f"{where}: {error.ename}" + (f": {value[0]}" if value else ""))
+
+
+def _where(current: list[int], nb: NotebookNode) -> str:
+    return f"cell {current[0] + 1}/{len(nb.cells)}" if current else "before the first cell"

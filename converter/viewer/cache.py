@@ -1,0 +1,153 @@
+"""Rendered pages by upstream URL and format: in memory (bounded by bytes) or in Redis.
+
+An entry keeps the upstream's validators (ETag, Last-Modified) so a stale entry can be
+revalidated with a conditional request instead of fetched and rendered again. Stale
+entries are kept (memory: until evicted; Redis: for ``STALE_KEEP`` seconds past the
+TTL) for that reason; the app decides freshness from ``stored_at``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections import OrderedDict
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Awaitable, Callable, Protocol
+
+log = logging.getLogger("nbconv.viewer")
+
+STALE_KEEP = 24 * 3600
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One rendered page and what is needed to revalidate it."""
+
+    body: bytes
+    media_type: str
+    etag: str | None = None
+    last_modified: str | None = None
+    stored_at: float = field(default_factory=time.time)
+
+    def is_fresh(self, ttl: float) -> bool:
+        return time.time() - self.stored_at < ttl
+
+    def renewed(self) -> "Entry":
+        return replace(self, stored_at=time.time())
+
+    def to_bytes(self) -> bytes:
+        header = {k: v for k, v in asdict(self).items() if k != "body"}
+        return json.dumps(header).encode() + b"\n" + self.body
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "Entry":
+        header, _, body = data.partition(b"\n")
+        return cls(body=body, **json.loads(header))
+
+
+class Cache(Protocol):
+    async def get(self, key: str) -> Entry | None: ...
+    async def set(self, key: str, entry: Entry) -> None: ...
+    async def aclose(self) -> None: ...
+
+
+class MemoryCache:
+    """Least recently used entries are dropped once the bodies exceed ``max_bytes``."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.size = 0
+        self._entries: OrderedDict[str, Entry] = OrderedDict()
+
+    async def get(self, key: str) -> Entry | None:
+        entry = self._entries.get(key)
+        if entry is not None:
+            self._entries.move_to_end(key)
+        return entry
+
+    async def set(self, key: str, entry: Entry) -> None:
+        if len(entry.body) > self.max_bytes:
+            return
+        old = self._entries.pop(key, None)
+        if old is not None:
+            self.size -= len(old.body)
+        self._entries[key] = entry
+        self.size += len(entry.body)
+        while self.size > self.max_bytes:
+            _, dropped = self._entries.popitem(last=False)
+            self.size -= len(dropped.body)
+
+    async def aclose(self) -> None:
+        self._entries.clear()
+        self.size = 0
+
+
+class RedisCache:
+    """Entries shared by every viewer process using the same Redis database.
+
+    A Redis failure is logged and treated as a miss: the viewer keeps serving, uncached.
+    """
+
+    PREFIX = "nbconv:viewer:"
+
+    def __init__(self, url: str, ttl: float) -> None:
+        import redis.asyncio
+
+        self.client = redis.asyncio.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        self.expire = int(ttl) + STALE_KEEP
+
+    async def get(self, key: str) -> Entry | None:
+        import redis
+
+        try:
+            data = await self.client.get(self.PREFIX + key)
+        except redis.RedisError as error:
+            log.warning("redis cache unavailable: %s", error)
+            return None
+        return Entry.from_bytes(data) if data is not None else None
+
+    async def set(self, key: str, entry: Entry) -> None:
+        import redis
+
+        try:
+            await self.client.set(self.PREFIX + key, entry.to_bytes(), ex=self.expire)
+        except redis.RedisError as error:
+            log.warning("redis cache unavailable: %s", error)
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+
+def open_cache(spec: str, ttl: float, max_bytes: int) -> Cache:
+    """``memory`` or a ``redis://`` / ``rediss://`` / ``unix://`` URL."""
+    if spec == "memory":
+        return MemoryCache(max_bytes)
+    if spec.startswith(("redis://", "rediss://", "unix://")):
+        return RedisCache(spec, ttl)
+    raise ValueError(f"unknown cache {spec!r} (use 'memory' or a redis:// URL)")
+
+
+class SingleFlight:
+    """Concurrent calls for one key share a single run of the work.
+
+    The work runs as its own task, so a client that disconnects does not cancel it for
+    the others waiting on the same key.
+    """
+
+    def __init__(self) -> None:
+        self._running: dict[str, asyncio.Future[Any]] = {}
+
+    async def run(self, key: str, work: Callable[[], Awaitable[Any]]) -> Any:
+        task = self._running.get(key)
+        if task is None:
+            task = asyncio.ensure_future(work())
+            self._running[key] = task
+            task.add_done_callback(lambda done: self._finished(key, done))
+        return await asyncio.shield(task)
+
+    def _finished(self, key: str, task: asyncio.Future[Any]) -> None:
+        self._running.pop(key, None)
+        if not task.cancelled():
+            task.exception()  # retrieved here too, in case every waiter went away

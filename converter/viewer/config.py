@@ -1,0 +1,36 @@
+"""The viewer's settings: one dataclass, filled by ``nbconv serve`` and read by the app.
+
+uvicorn starts worker processes by importing the app, so the settings travel to them
+as JSON in an environment variable.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+
+ENV_VAR = "NBCONV_VIEWER_CONFIG"
+MiB = 1024 * 1024
+
+
+@dataclass
+class ViewerConfig:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    workers: int = 1
+    allow_networks: list[str] = field(default_factory=list)
+    cache: str = "memory"
+    cache_ttl: float = 600.0
+    cache_bytes: int = 256 * MiB
+    max_bytes: int = 20 * MiB
+    connect_timeout: float = 5.0
+    timeout: float = 30.0
+
+    def to_environment(self) -> None:
+        os.environ[ENV_VAR] = json.dumps(asdict(self))
+
+    @classmethod
+    def from_environment(cls) -> "ViewerConfig":
+        data = os.environ.get(ENV_VAR)
+        return cls(**json.loads(data)) if data else cls()
