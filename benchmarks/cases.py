@@ -16,8 +16,9 @@ from benchmarks.tools import Tool
 
 # Formats timed besides HTML, once nbconv's get_exporter knows them.
 OTHER_FORMATS = ("latex", "rst")
-# Cases too slow for nbconvert (minutes per run) to be in the default set.
-SLOW = ("latex:long_markdown", "rst:long_markdown")
+# Cases left out of the default set (name them in --cases): nbconvert needs minutes per run
+# for long_markdown (two pandoc calls per cell), and images adds little to the PNG cases.
+SLOW = ("latex:long_markdown", "rst:long_markdown", "latex:images", "rst:images")
 QUICK = ("version", "html:typical", "html:big_outputs", "html:batch", "inproc-html:typical")
 
 
