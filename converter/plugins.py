@@ -7,10 +7,12 @@ so listing formats stays cheap; a plugin is imported only when it is used.
 from __future__ import annotations
 
 import importlib
-from importlib.metadata import EntryPoint, entry_points
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from converter.errors import ExportError
+
+if TYPE_CHECKING:  # importlib.metadata costs ~20 ms: imported only to list entry points
+    from importlib.metadata import EntryPoint
 
 EXPORTER_GROUP = "nbconv.exporters"
 
@@ -34,6 +36,8 @@ def load_object(spec: str, what: str) -> Any:
 
 def exporter_entry_points() -> dict[str, EntryPoint]:
     """Installed exporter plugins by format name (first installed wins on a clash)."""
+    from importlib.metadata import entry_points
+
     found: dict[str, EntryPoint] = {}
     for entry in entry_points(group=EXPORTER_GROUP):
         found.setdefault(entry.name.lower(), entry)

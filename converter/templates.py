@@ -25,7 +25,6 @@ from markupsafe import Markup
 
 from converter.filters import ansi, highlight, images, latex, magics, mime, sanitize, text_blocks
 from converter.markdown.math import strip_delimiters
-from converter.markdown.rst import uri as rst_uri
 
 # Formats whose templates must not HTML-escape what they print.
 _UNESCAPED_SUFFIXES = (".tex.j2", ".rst.j2", ".md.j2", ".txt.j2", ".py.j2")
@@ -144,6 +143,12 @@ def _join_text(value: Any) -> str:
     return "".join(value) if isinstance(value, list) else str(value)
 
 
+
+def _rst_uri(url: str) -> str:
+    from converter.markdown.rst import uri  # ~9 ms of regexes at import: only for reST
+
+    return uri(url)
+
 FILTERS = {
     "markdown2html": _markdown2html,
     "notebook_html": _notebook_html,
@@ -163,7 +168,7 @@ FILTERS = {
     "extract_attachments": _extract_attachments,
     "strip_math_delimiters": strip_delimiters,
     "lexer_name": highlight.lexer_name,
-    "rst_uri": rst_uri,
+    "rst_uri": _rst_uri,
     "fenced": text_blocks.fenced,
     "comment_lines": text_blocks.comment_lines,
     "ipython2python": magics.ipython2python,
@@ -189,10 +194,27 @@ def environment(search_path: tuple[str, ...]) -> jinja2.Environment:
         keep_trailing_newline=True,
         auto_reload=False,
         undefined=jinja2.ChainableUndefined,
+        bytecode_cache=_bytecode_cache(),
     )
     env.filters.update(FILTERS)
     env.globals.update(GLOBALS)
     return env
+
+
+@lru_cache(maxsize=1)
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Compiled templates kept on disk, so a new process skips compiling them (see converter.cache).
+
+    Jinja checks each entry against the template's current source, so edited templates
+    are compiled again.
+    """
+    from converter.cache import cache_dir
+
+    folder = cache_dir()
+    if folder is None:
+        return None
+    (folder / "jinja").mkdir(exist_ok=True)
+    return jinja2.FileSystemBytecodeCache(str(folder / "jinja"))
 
 
 def user_template_dir() -> Path:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from nbformat import NotebookNode
+from converter.notebook import NotebookNode
 
 from converter.errors import ExportError
 from converter.pipeline import Resources

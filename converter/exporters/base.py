@@ -12,10 +12,9 @@ from pathlib import Path
 from typing import IO, Any, ClassVar, Union
 
 import jinja2
-from nbformat import NotebookNode
 
 from converter.errors import ExportError
-from converter.notebook import read_notebook
+from converter.notebook import NotebookNode, read_notebook
 from converter.pipeline import Pipeline, Resources, Step
 
 Body = Union[str, bytes]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from nbformat import NotebookNode
+from converter.notebook import NotebookNode
 
 from converter.exporters.base import TemplateExporter
 from converter.filters import images

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from nbformat import NotebookNode
+from converter.notebook import NotebookNode
 
 from converter.errors import ExportError
 from converter.exporters.base import Exporter

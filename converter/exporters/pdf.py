@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-from nbformat import NotebookNode
+from converter.notebook import NotebookNode
 
 from converter.errors import LatexError
 from converter.exporters.latex import LatexExporter

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from nbformat import NotebookNode
+from converter.notebook import NotebookNode
 
 from converter.errors import ExportError
 from converter.exporters.base import TemplateExporter

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from nbformat import NotebookNode
+from converter.notebook import NotebookNode
 
 from converter.pipeline import Preprocessor, Resources
 

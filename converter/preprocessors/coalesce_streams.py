@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from nbformat import NotebookNode
+from converter.notebook import NotebookNode
 
 from converter.pipeline import Preprocessor, Resources
 

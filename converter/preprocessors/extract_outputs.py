@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 from urllib.parse import unquote
 
-from nbformat import NotebookNode
+from converter.notebook import NotebookNode
 
 from converter.errors import ExportError
 from converter.filters.mime import HTML_PRIORITY, choose_mimetype

@@ -12,8 +12,7 @@ import keyword
 from dataclasses import dataclass, field
 from typing import Any
 
-from nbformat import NotebookNode
-from nbformat.v4 import new_code_cell
+from converter.notebook import NotebookNode
 
 from converter.pipeline import Preprocessor, Resources
 
@@ -59,6 +58,8 @@ class InjectParametersPreprocessor(Preprocessor):
             return nb, resources
         lines = ["# Parameters"] + [f"{check_name(name)} = {python_literal(value)}"
                                     for name, value in self.parameters.items()]
+        from nbformat.v4 import new_code_cell  # nbformat costs ~75 ms to import: only when used
+
         cell = new_code_cell("\n".join(lines), id=INJECTED_TAG, metadata={"tags": [INJECTED_TAG]})
         cells = [c for c in nb.cells if INJECTED_TAG not in _tags(c)]
         anchor = next((i for i, c in enumerate(cells) if PARAMETERS_TAG in _tags(c)), -1)

@@ -1,0 +1,101 @@
+"""The benchmark cases: what each tool runs, and the target ratio from issue #7.
+
+A case is run by both tools the same way: as a whole process (``version``, ``html:...``,
+``latex:...``) or as a warm in-process ``from_notebook_node`` call (``inproc-html:...``).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from benchmarks.tools import Tool
+
+# Formats timed besides HTML, once nbconv's get_exporter knows them.
+OTHER_FORMATS = ("latex", "rst")
+# Cases left out of the default set (name them in --cases): nbconvert needs minutes per run
+# for long_markdown (two pandoc calls per cell), and images adds little to the PNG cases.
+SLOW = ("latex:long_markdown", "rst:long_markdown", "latex:images", "rst:images")
+QUICK = ("version", "html:typical", "html:big_outputs", "html:batch", "inproc-html:typical")
+
+
+@dataclass
+class Target:
+    """What the issue asks of a case: a minimum speed ratio, maybe a memory ceiling."""
+
+    speedup: float
+    max_memory_share: float | None = None
+
+    def describe(self) -> str:
+        text = f">={self.speedup:g}x"
+        return text + (f", <=1/{round(1 / self.max_memory_share)} mem" if self.max_memory_share else "")
+
+
+TARGETS = {
+    "version": Target(8),
+    "html:typical": Target(6),
+    "html:big_outputs": Target(10, 1 / 3),
+    "html:long_markdown": Target(10),
+    "html:images": Target(4),
+    "html:batch": Target(10),
+    "inproc-html:typical": Target(5),
+}
+
+
+@dataclass
+class Case:
+    name: str
+    description: str
+    notebooks: int
+    # process cases: the argv for a tool and an output directory
+    argv: Callable[[Tool, Path], list[str]] | None = None
+    # in-process cases: format and notebook for benchmarks/inprocess.py
+    inprocess: tuple[str, Path] | None = None
+
+    @property
+    def target(self) -> Target | None:
+        return TARGETS.get(self.name)
+
+
+def nbconv_formats(tool: Tool) -> list[str]:
+    """The formats of OTHER_FORMATS that this checkout's ``get_exporter`` knows."""
+    script = "from converter.exporters import BUILTIN; print(' '.join(BUILTIN))"
+    known = subprocess.run([tool.python, "-c", script], env=tool.env, check=True,
+                           capture_output=True, text=True).stdout.split()
+    return [fmt for fmt in OTHER_FORMATS if fmt in known]
+
+
+def _convert(fmt: str, paths: list[Path], jobs: int | None = None) -> Callable[[Tool, Path], list[str]]:
+    def argv(tool: Tool, out: Path) -> list[str]:
+        parallel = ["-j", str(jobs)] if jobs and tool.name == "nbconv" else []
+        return tool.command("--to", fmt, *parallel, *map(str, paths), "--output-dir", str(out))
+
+    return argv
+
+
+def build_cases(singles: dict[str, Path], batch: list[Path], formats: list[str], jobs: int) -> list[Case]:
+    """Every case, in table order; ``singles`` maps a case suffix to one notebook."""
+    cases = [Case("version", "print the version", 0, argv=lambda tool, out: tool.command("--version"))]
+    for fmt in ["html", *formats]:
+        for name, path in singles.items():
+            cases.append(Case(f"{fmt}:{name}", f"--to {fmt} {path.name}", 1, argv=_convert(fmt, [path])))
+        if fmt == "html":
+            cases.append(Case("html:batch", f"--to html, {len(batch)} notebooks in one command (nbconv -j {jobs})",
+                              len(batch), argv=_convert(fmt, batch, jobs)))
+    for name in ("typical", "big_outputs", "long_markdown", "images"):
+        if name in singles:
+            cases.append(Case(f"inproc-html:{name}", f"warm from_notebook_node, {singles[name].name}", 1,
+                              inprocess=("html", singles[name])))
+    return cases
+
+
+def select(cases: list[Case], patterns: list[str] | None, quick: bool) -> list[Case]:
+    """Cases matching any pattern (fnmatch); by default all but the slow ones."""
+    if patterns:
+        return [c for c in cases if any(fnmatch.fnmatchcase(c.name, p) for p in patterns)]
+    if quick:
+        return [c for c in cases if c.name in QUICK]
+    return [c for c in cases if c.name not in SLOW]

@@ -1,0 +1,91 @@
+"""The results: one row per case, printed as a table and written as JSON."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from benchmarks.cases import Case
+from benchmarks.measure import Series
+
+BASELINE = "nbconvert"
+OURS = "nbconv"
+
+
+@dataclass
+class Row:
+    case: Case
+    series: dict[str, Series]
+
+    @property
+    def ratio(self) -> float | None:
+        """How many times faster nbconv is (nbconvert median / nbconv median)."""
+        if BASELINE not in self.series:
+            return None
+        return self.series[BASELINE].median / self.series[OURS].median
+
+    @property
+    def memory_share(self) -> float | None:
+        if BASELINE not in self.series:
+            return None
+        return self.series[OURS].peak_mib / self.series[BASELINE].peak_mib
+
+    @property
+    def meets_target(self) -> bool | None:
+        target = self.case.target
+        if target is None or self.ratio is None:
+            return None
+        memory_ok = target.max_memory_share is None or self.memory_share <= target.max_memory_share
+        return self.ratio >= target.speedup and memory_ok
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"case": self.case.name, "description": self.case.description,
+                                "notebooks": self.case.notebooks}
+        for name, one in self.series.items():
+            data[name] = one.as_dict()
+            if self.case.notebooks > 1:
+                data[name]["notebooks_per_s"] = round(self.case.notebooks / one.median, 2)
+        if self.ratio is not None:
+            data["ratio"] = round(self.ratio, 2)
+            data["memory_share"] = round(self.memory_share, 3)
+        if self.case.target:
+            data["target"] = self.case.target.describe()
+            data["meets_target"] = self.meets_target
+        return data
+
+
+def _seconds(series: Series | None) -> str:
+    return "-" if series is None else f"{series.median:.3f}s"
+
+
+def _mib(series: Series | None) -> str:
+    return "-" if series is None else f"{series.peak_mib:.0f}"
+
+
+def table(rows: list[Row]) -> str:
+    """A Markdown table (readable in a terminal, pasteable into the README)."""
+    header = ["case", "nbconv", "nbconvert", "ratio", "nbconv MiB", "nbconvert MiB", "target", "met"]
+    lines = []
+    for row in rows:
+        met = {None: "", True: "yes", False: "NO"}[row.meets_target]
+        lines.append([
+            row.case.name, _seconds(row.series.get(OURS)), _seconds(row.series.get(BASELINE)),
+            "-" if row.ratio is None else f"{row.ratio:.1f}x",
+            _mib(row.series.get(OURS)), _mib(row.series.get(BASELINE)),
+            row.case.target.describe() if row.case.target else "", met,
+        ])
+    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *lines)]
+
+    def fmt(cells: list[str]) -> str:
+        return "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths)) + " |"
+
+    rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
+    return "\n".join([fmt(header), rule, *map(fmt, lines)])
+
+
+def write_json(path: Path, rows: list[Row], machine: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = {"machine": machine, "cases": [row.as_dict() for row in rows]}
+    path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")

@@ -1,0 +1,76 @@
+"""The benchmark harness itself (benchmarks/), on tiny notebooks and without nbconvert.
+
+No timing is asserted: these check that the machinery measures what it claims to.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import struct
+import zlib
+from pathlib import Path
+
+from benchmarks import notebooks
+from benchmarks.__main__ import main as run_benchmarks
+from converter import read_notebook
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    """Check the PNG chunk CRCs and the pixel data length; return (width, height)."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, chunks = 8, {}
+    while pos < len(data):
+        (length,) = struct.unpack(">I", data[pos:pos + 4])
+        kind, body = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + length]
+        (crc,) = struct.unpack(">I", data[pos + 8 + length:pos + 12 + length])
+        assert crc == zlib.crc32(kind + body), kind
+        chunks[kind] = body
+        pos += 12 + length
+    width, height = struct.unpack(">II", chunks[b"IHDR"][:8])
+    assert len(zlib.decompress(chunks[b"IDAT"])) == height * (1 + 3 * width)
+    return width, height
+
+
+def test_synthetic_notebooks_are_valid_deterministic_and_scaled(tmp_path: Path) -> None:
+    singles, many = notebooks.generate(tmp_path / "a", scale=0.01)
+    again, _ = notebooks.generate(tmp_path / "b", scale=0.01)
+    for name, path in singles.items():
+        assert path.read_bytes() == again[name].read_bytes(), name
+        read_notebook(path)  # schema-valid, or this raises
+    assert len(read_notebook(singles["big_outputs"]).cells) == 20
+    assert len(many) == 2 and len(read_notebook(many[0]).cells) == 10
+    image_cells = read_notebook(singles["images"]).cells
+    png = base64.b64decode(image_cells[0].outputs[0].data["image/png"])
+    assert _png_size(png) == (128, 128)
+    assert len(png) > 45_000  # noise hardly compresses: about 50 KB as the issue asks
+    markdown = read_notebook(singles["long_markdown"]).cells[0].source
+    assert len(markdown) >= 10_000 and "$$" in markdown and "```python" in markdown
+
+
+def test_harness_runs_a_tiny_case_and_writes_json(tmp_path: Path, capsys) -> None:
+    results = tmp_path / "results.json"
+    status = run_benchmarks([
+        "--no-baseline", "--current-python", "--runs", "2", "--scale", "0.005",
+        "--cache-dir", str(tmp_path / "cache"), "--json", str(results),
+        "--cases", "version,html:big_outputs,inproc-html:big_outputs",
+    ])
+    assert status == 0
+    data = json.loads(results.read_text())
+    cases = {case["case"]: case for case in data["cases"]}
+    assert list(cases) == ["version", "html:big_outputs", "inproc-html:big_outputs"]
+    for case in cases.values():
+        timing = case["nbconv"]
+        assert len(timing["runs_s"]) == 2 and timing["median_s"] > 0
+        # a whole Python process, measured by itself (not the benchmark's own size)
+        assert 5 < timing["peak_mib"] < 500
+        assert "nbconvert" not in case and "ratio" not in case
+    assert data["machine"]["cores"] >= 1
+    table = capsys.readouterr().out
+    assert "| html:big_outputs" in table and "| nbconv " in table
+
+
+def test_unknown_case_pattern_is_a_usage_error(tmp_path: Path) -> None:
+    status = run_benchmarks(["--no-baseline", "--current-python", "--scale", "0.005",
+                             "--cache-dir", str(tmp_path), "--cases", "no-such-case"])
+    assert status == 2
