@@ -177,7 +177,10 @@ def render(data: bytes, url: str, kind: str, links: pages.Links) -> bytes:
     if kind == "download":
         return data
     if kind == "script":
-        return pages.notebook_script(nb).encode("utf-8")
+        from converter.exporters.script import ScriptExporter
+
+        script, _ = ScriptExporter().from_notebook_node(nb)
+        return script.encode("utf-8")
     return pages.notebook_page(nb, download_name(url).removesuffix(".ipynb"), links).encode("utf-8")
 
 

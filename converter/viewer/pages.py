@@ -55,15 +55,6 @@ def notebook_page(nb: NotebookNode, name: str, links: Links) -> str:
     )
 
 
-def notebook_script(nb: NotebookNode) -> str:
-    """The notebook's code cells as one text, blank lines between cells.
-
-    A stand-in until the script exporter (``--to script``) is on this branch.
-    """
-    sources = [cell.source.rstrip("\n") for cell in nb.cells if cell.cell_type == "code"]
-    return "\n\n".join(sources) + "\n"
-
-
 def home_page(examples: list[tuple[str, str]]) -> str:
     return render_template("viewer/home.html.j2", examples=examples)
 
