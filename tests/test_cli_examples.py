@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -14,6 +15,19 @@ from conftest import FIXTURES, REPO
 
 BLOCK = re.compile(r"<!-- (runnable|file: ([^>]+?)) -->\n```[a-z]*\n(.*?)```", re.S)
 NOTEBOOKS = ("nb", "a", "b", "analysis", "untrusted", "reports/one", "reports/two", "docs/one")
+RUNNABLE_NOTEBOOKS = ("run", "runs/first", "runs/second")
+
+
+def runnable_notebook() -> dict:
+    """A small Python notebook that executes cleanly, with a cell tagged ``parameters``."""
+    def code(index: int, source: str, tags: list | None = None) -> dict:
+        return {"cell_type": "code", "id": f"c{index}", "metadata": {"tags": tags or []}, "source": source,
+                "outputs": [], "execution_count": None}
+
+    return {"nbformat": 4, "nbformat_minor": 5,
+            "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+            "cells": [code(0, "alpha = 0.1\nregion = 'south'", ["parameters"]),
+                      code(1, "print(alpha, region)")]}
 
 
 def marked_blocks() -> list[tuple[str, str | None, str]]:
@@ -34,6 +48,10 @@ def test_runnable_example(script, tmp_path):
         target = tmp_path / f"{notebook}.ipynb"
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(FIXTURES / "tour.ipynb", target)
+    for notebook in RUNNABLE_NOTEBOOKS:
+        target = tmp_path / f"{notebook}.ipynb"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(runnable_notebook()), encoding="utf-8")
     for kind, path, body in marked_blocks():
         if kind != "runnable":
             (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
