@@ -65,6 +65,9 @@ def nbconv(python: str | None = None, log=print) -> Tool:
     if python is None:
         venv = _ensure_venv(VENVS / "nbconv", _nbconv_dependencies(), log)
         python = str(_bin(venv, "python"))
+    # pip compiles an installed package's bytecode; a checkout run with
+    # PYTHONDONTWRITEBYTECODE set would otherwise recompile every module on every run.
+    subprocess.run([python, "-m", "compileall", "-q", str(REPO / "converter")], check=True)
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     return Tool("nbconv", [python, "-c", NBCONV_LAUNCHER], python, env)
 

@@ -207,6 +207,8 @@ def make_preprocessors(args: argparse.Namespace, kernels=None, progress=None) ->
 
 def read_parameters(args: argparse.Namespace) -> dict:
     """--parameters FILE.json, then each -p NAME VALUE; ValueError explains a bad one."""
+    if not (args.parameters or args.parameter):
+        return {}  # the usual case: no need to load the parameters module
     import json
 
     from converter.preprocessors.parameters import check_name, parse_value, python_literal

@@ -23,7 +23,7 @@ from typing import Any, Sequence
 import jinja2
 from markupsafe import Markup
 
-from converter.filters import ansi, highlight, images, latex, magics, mime, sanitize, text_blocks
+from converter.filters import ansi, highlight, images, latex, mime, sanitize, text_blocks
 from converter.markdown.math import strip_delimiters
 
 # Formats whose templates must not HTML-escape what they print.
@@ -144,6 +144,12 @@ def _join_text(value: Any) -> str:
 
 
 
+def _ipython2python(code: str) -> str:
+    from converter.filters.magics import ipython2python  # ~4 ms with tokenize: only for scripts
+
+    return ipython2python(code)
+
+
 def _rst_uri(url: str) -> str:
     from converter.markdown.rst import uri  # ~9 ms of regexes at import: only for reST
 
@@ -171,7 +177,7 @@ FILTERS = {
     "rst_uri": _rst_uri,
     "fenced": text_blocks.fenced,
     "comment_lines": text_blocks.comment_lines,
-    "ipython2python": magics.ipython2python,
+    "ipython2python": _ipython2python,
 
     "markdown2latex": _markdown2latex,
     "escape_latex": latex.escape_latex,

@@ -260,6 +260,37 @@ def test_importtime_of_version() -> None:
     assert not imported & set(HEAVY)
 
 
+ONLY_WHEN_ASKED = ("converter.preprocessors.parameters", "converter.preprocessors.tag_remove",
+                   "converter.preprocessors.clear_metadata", "converter.filters.magics")
+
+
+def _modules_loaded_by(*args: str) -> list[str]:
+    """Which of ONLY_WHEN_ASKED a whole ``nbconv ARGS`` process imported."""
+    probe = (
+        "import sys, runpy\n"
+        "sys.argv = ['nbconv', *sys.argv[1:]]\n"
+        "try:\n"
+        "    runpy.run_module('converter', run_name='__main__')\n"
+        "except SystemExit as exit:\n"
+        "    assert not exit.code, exit.code\n"
+        "import json\n"
+        f"sys.stderr.write(json.dumps(sorted(m for m in {ONLY_WHEN_ASKED!r} if m in sys.modules)))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, cwd=REPO,
+                            env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=120)
+    assert result.returncode == 0, result.stderr.decode()
+    return json.loads(result.stderr.decode().strip().splitlines()[-1])
+
+
+def test_plain_conversion_imports_only_what_it_uses(tmp_path: Path) -> None:
+    """Preprocessors and the magics translator load only for the options that need them."""
+    (path,) = make(tmp_path, "nb")
+    assert _modules_loaded_by("--to", "html", str(path), "--stdout") == []
+    assert _modules_loaded_by("--to", "html", str(path), "--stdout", "-p", "alpha", "1") == [
+        "converter.preprocessors.parameters"]
+    assert _modules_loaded_by("--to", "python", str(path), "--stdout") == ["converter.filters.magics"]
+
+
 def test_failed_render_keeps_the_old_result(tmp_path: Path) -> None:
     (path,) = make(tmp_path, "nb")
     previous = tmp_path / "nb.html"
