@@ -6,8 +6,7 @@ Each class is imported on first use, so a conversion loads only the steps it run
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from converter import lazy_exports
 
 _MODULES = {
     "ClearMetadataPreprocessor": "converter.preprocessors.clear_metadata",
@@ -22,14 +21,4 @@ _MODULES = {
 __all__ = list(_MODULES)
 
 
-def __getattr__(name: str) -> Any:
-    module = _MODULES.get(name)
-    if module is None:
-        raise AttributeError(f"module 'converter.preprocessors' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _MODULES)
