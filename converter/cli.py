@@ -20,7 +20,6 @@ from converter import __version__
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1
-EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
 STDIN = "-"
