@@ -16,8 +16,10 @@ def _lexer(language: str) -> Any:
     from pygments.lexers import get_lexer_by_name
     from pygments.util import ClassNotFound
 
+    from converter.lexing import accelerate
+
     try:
-        return get_lexer_by_name(_LEXER_ALIASES.get(language, language))
+        return accelerate(get_lexer_by_name(_LEXER_ALIASES.get(language, language)))
     except ClassNotFound:
         return None
 
@@ -45,9 +47,9 @@ LATEX_CODE_ENVIRONMENT = "Highlighting"
 
 @lru_cache(maxsize=1)
 def _latex_formatter() -> Any:
-    from pygments.formatters import LatexFormatter
+    from converter.filters.latex_code import LatexCodeFormatter
 
-    return LatexFormatter(envname=LATEX_CODE_ENVIRONMENT)
+    return LatexCodeFormatter(envname=LATEX_CODE_ENVIRONMENT)
 
 
 def highlight_latex(source: str, language: str | None) -> str:
