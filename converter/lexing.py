@@ -1,96 +1,172 @@
 """Pygments regex lexers with a faster rule search; the tokens are the same.
 
 A pygments ``RegexLexer`` finds each token by trying the rules of its current state one
-regex call at a time until one matches: for Python's root state that is up to ~50 calls
-per token, most of the cost of highlighting a big notebook. Python's ``re`` tries the
-branches of ``(r1)|(r2)|...`` in the same order and keeps the first that matches, so one
-call to that alternation finds the same rule, and ``lastindex`` says which.
+regex call at a time until one matches: in Python's root state up to ~50 calls per token,
+most of the cost of highlighting a big notebook. Most rules cannot match where the text
+continues with a given character (``def`` never starts at a space), so once a state is
+busy its rules are indexed by the ASCII characters their matches can start with, read
+from each regex by Python's own parser (``re._parser``). At each position only the rules
+that can start with the next character are tried, in their order: the first that matches
+is the one pygments would have found. A rule whose first characters are not known for
+sure (it may match empty, starts with ``.``, a back-reference, case folding beyond
+ASCII) stays a candidate everywhere, and non-ASCII text tries every rule.
 
-Compiling the alternation costs milliseconds, so a state is combined only after it has
-matched ``COMBINE_AFTER`` tokens: a small notebook lexes exactly as pygments does, a big
-one pays the compilation once. Lexers whose class replaces pygments' token loop (to
-post-process tokens) are left alone.
+Indexing costs a few milliseconds, so a state is indexed after ``INDEX_AFTER`` tokens:
+a small notebook lexes exactly as pygments does. Lexers whose class replaces pygments'
+token loop (to post-process tokens) are left alone.
 """
 
 from __future__ import annotations
 
 import re
-from functools import partial
+from functools import lru_cache, partial
+from re import _constants as sre
+from re import _parser
 from typing import Any, Callable, Iterator, Optional
 
 from pygments.lexer import RegexLexer
 from pygments.token import Error, Whitespace, _TokenType
 
-COMBINE_AFTER = 1000
+INDEX_AFTER = 2000
 
 Rule = tuple[Callable[[str, int], Optional[re.Match]], Any, Any]
+FirstChars = Optional[frozenset]  # None: the rule may match empty or start with anything
 
-# Flags a rule's regex carries that a scoped group ``(?flags-flags:...)`` can set.
-_SCOPED_FLAGS = ((re.IGNORECASE, "i"), (re.MULTILINE, "m"), (re.DOTALL, "s"), (re.VERBOSE, "x"))
-_LEADING_GLOBAL_FLAGS = re.compile(r"^(?:\(\?[aiLmsux]+\))+")
-# Numbered back-references and conditionals would point at other groups once embedded.
-_NUMBERED_REFERENCE = re.compile(r"\\[1-9]|\(\?\(")
+_ASCII = frozenset(map(chr, range(128)))
+_CATEGORIES = {
+    sre.CATEGORY_DIGIT: frozenset("0123456789"),
+    sre.CATEGORY_SPACE: frozenset(char for char in _ASCII if char.isspace()),
+    sre.CATEGORY_WORD: frozenset(char for char in _ASCII if char.isalnum() or char == "_"),
+}
+_CATEGORIES.update({
+    sre.CATEGORY_NOT_DIGIT: _ASCII - _CATEGORIES[sre.CATEGORY_DIGIT],
+    sre.CATEGORY_NOT_SPACE: _ASCII - _CATEGORIES[sre.CATEGORY_SPACE],
+    sre.CATEGORY_NOT_WORD: _ASCII - _CATEGORIES[sre.CATEGORY_WORD],
+})
+_REPEATS = (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT)
+_ZERO_WIDTH = (sre.AT, sre.ASSERT, sre.ASSERT_NOT)
 
 
-def _branch(rexmatch: Callable) -> str | None:
-    """A rule's regex as a group that means the same inside an alternation, or None."""
+def _class_chars(items: list, flags: int) -> FirstChars:
+    """The ASCII characters a ``[...]`` class matches (their case variants under IGNORECASE)."""
+    ignore_case = flags & re.IGNORECASE
+    chars: set[str] = set()
+    negate = False
+    # Under IGNORECASE, non-ASCII members may fold to ASCII letters and a complement of
+    # folded letters is no superset: give up on those classes.
+    for op, value in items:
+        if op is sre.NEGATE:
+            if ignore_case:
+                return None
+            negate = True
+        elif op is sre.LITERAL:
+            if value > 127 and ignore_case:
+                return None
+            chars.update(chr(value) if value < 128 else "")
+        elif op is sre.RANGE:
+            if value[1] > 127 and ignore_case:
+                return None
+            chars.update(map(chr, range(value[0], min(value[1], 127) + 1)))
+        elif op is sre.CATEGORY and value in _CATEGORIES:
+            chars |= _CATEGORIES[value]
+        else:
+            return None
+    if ignore_case:
+        chars |= {char for char in _ASCII if char.lower() in chars or char.upper() in chars}
+    return frozenset(_ASCII - chars if negate else chars)
+
+
+def _sequence_first(items: list, flags: int) -> tuple[FirstChars, bool]:
+    """(ASCII characters a match of ``items`` can start with, whether it can be empty)."""
+    chars: set[str] = set()
+    for op, value in items:
+        if op in _ZERO_WIDTH:
+            continue  # anchors and lookarounds narrow a match, never widen its first character
+        if op is sre.LITERAL:
+            if value > 127:
+                if flags & re.IGNORECASE:
+                    return None, True
+                return frozenset(chars), False
+            char = chr(value)
+            first: FirstChars = frozenset({char, char.lower(), char.upper()} if flags & re.IGNORECASE else {char})
+            empty = False
+        elif op is sre.IN:
+            first, empty = _class_chars(value, flags), False
+        elif op is sre.BRANCH:
+            results = [_sequence_first(branch, flags) for branch in value[1]]
+            first = None if any(r[0] is None for r in results) else frozenset().union(*(r[0] for r in results))
+            empty = any(r[1] for r in results)
+        elif op is sre.SUBPATTERN:
+            _, add, remove, inner = value
+            first, empty = _sequence_first(inner, (flags | add) & ~remove)
+        elif op is sre.ATOMIC_GROUP:
+            first, empty = _sequence_first(value, flags)
+        elif op in _REPEATS:
+            low, high, inner = value
+            if high == 0:
+                continue
+            first, empty = _sequence_first(inner, flags)
+            empty = empty or low == 0
+        else:  # any character, back-references, conditionals
+            return None, True
+        if first is None:
+            return None, True
+        chars |= first
+        if not empty:
+            return frozenset(chars), False
+    return frozenset(chars), True
+
+
+def first_chars(rexmatch: Callable) -> FirstChars:
+    """The ASCII characters a rule's match can start with, or None when that is not known."""
     pattern = getattr(rexmatch, "__self__", None)
-    if not isinstance(pattern, re.Pattern) or not isinstance(pattern.pattern, str):
+    if not isinstance(pattern, re.Pattern) or not isinstance(pattern.pattern, str) or pattern.flags & re.ASCII:
         return None
-    if pattern.flags & (re.ASCII | re.LOCALE) or _NUMBERED_REFERENCE.search(pattern.pattern):
+    return _pattern_first_chars(pattern)
+
+
+@lru_cache(maxsize=None)
+def _pattern_first_chars(pattern: re.Pattern) -> FirstChars:
+    """first_chars, once per regex (pygments shares the rules of included states)."""
+    try:
+        chars, empty = _sequence_first(list(_parser.parse(pattern.pattern, pattern.flags)), pattern.flags)
+    except (re.error, TypeError, ValueError):
         return None
-    body = _LEADING_GLOBAL_FLAGS.sub("", pattern.pattern, count=1)
-    if pattern.flags & re.VERBOSE:
-        body += "\n"  # a trailing comment must not swallow the closing parenthesis
-    on = "".join(letter for flag, letter in _SCOPED_FLAGS if pattern.flags & flag)
-    off = "".join(letter for flag, letter in _SCOPED_FLAGS if not pattern.flags & flag)
-    return f"(?{on}-{off}:{body})()" if off else f"(?{on}:{body})()"
+    return None if empty else chars
 
 
 class _State:
-    """One lexer state: its rules in order, and once busy, their alternation."""
+    """One lexer state: its rules in order, and once busy, the rules worth trying per character."""
 
-    __slots__ = ("rules", "matched", "alternation", "rule_at")
+    __slots__ = ("rules", "matched", "firsts", "by_char")
 
     def __init__(self, rules: list[Rule]) -> None:
         self.rules = rules
         self.matched = 0
-        self.alternation: Callable[[str, int], Optional[re.Match]] | None = None
-        self.rule_at: dict[int, Rule] = {}
+        self.firsts: list[FirstChars] | None = None
+        self.by_char: dict[str, list[Rule]] = {}
 
-    def combine(self) -> None:
-        """Compile the alternation, unless a rule cannot be embedded (then stay sequential)."""
-        branches, rule_at, group = [], {}, 0
-        for rule in self.rules:
-            branch = _branch(rule[0])
-            if branch is None:
-                return
-            group += rule[0].__self__.groups + 1
-            branches.append(branch)
-            rule_at[group] = rule
-        try:
-            self.alternation = re.compile("|".join(branches)).match
-        except re.error:  # e.g. two rules naming the same group
-            return
-        self.rule_at = rule_at
+    def candidates(self, char: str) -> list[Rule]:
+        """The rules that can match where the text continues with ``char``, in order."""
+        if len(char) != 1 or char > "\x7f":
+            return self.rules
+        return [rule for rule, first in zip(self.rules, self.firsts) if first is None or char in first]
 
     def find(self, text: str, pos: int) -> tuple[Rule, re.Match] | None:
-        """The first rule matching at ``pos`` and a match whose ``group()``/``end()`` are its."""
-        if self.alternation is not None:
-            found = self.alternation(text, pos)
-            if found is None:
-                return None
-            rule = self.rule_at[found.lastindex]
-            action = rule[1]
-            if action is not None and type(action) is not _TokenType:
-                found = rule[0](text, pos)  # callbacks read the rule's own groups
-            return rule, found
-        for rule in self.rules:
+        """The first rule matching at ``pos``, and its match."""
+        if self.firsts is None:
+            rules = self.rules
+            self.matched += 1
+            if self.matched == INDEX_AFTER:
+                self.firsts = [first_chars(rule[0]) for rule in self.rules]
+        else:
+            char = text[pos:pos + 1]
+            rules = self.by_char.get(char)
+            if rules is None:
+                rules = self.by_char[char] = self.candidates(char)
+        for rule in rules:
             found = rule[0](text, pos)
             if found:
-                self.matched += 1
-                if self.matched == COMBINE_AFTER:
-                    self.combine()
                 return rule, found
         return None
 

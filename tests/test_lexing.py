@@ -1,7 +1,7 @@
 """The faster lexers give pygments' own tokens, and the LaTeX code formatter its bytes.
 
 Every comparison is against an untouched pygments lexer or formatter on the same input;
-``COMBINE_AFTER`` is lowered so the combined-alternation path is the one under test.
+``INDEX_AFTER`` is lowered so the first-character index is the one under test.
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ FENCE = re.compile(r"^```[ \t]*(\w+)[^\n]*\n(.*?)^```", re.M | re.S)
 
 
 @pytest.fixture(autouse=True)
-def combine_at_once(monkeypatch):
-    monkeypatch.setattr(lexing, "COMBINE_AFTER", 1)
+def index_at_once(monkeypatch):
+    monkeypatch.setattr(lexing, "INDEX_AFTER", 1)
 
 
 def pair(language: str):
@@ -63,12 +63,12 @@ def test_corpus_code_lexes_to_pygments_tokens(path):
     assert checked or not sources(path)
 
 
-def test_busy_states_are_combined():
+def test_busy_states_are_indexed():
     plain, fast = pair("python")
     code = "def f(x):\n    return 'a' + str(x)  # note\n" * 20
     assert list(fast.get_tokens(code)) == list(plain.get_tokens(code))
     states = fast.get_tokens_unprocessed.args[1]  # the _States the lexer was given
-    assert states["root"].alternation is not None
+    assert states["root"].firsts is not None
 
 
 @pytest.mark.parametrize("language", ["c", "ruby", "yaml", "json", "php"])
@@ -139,3 +139,37 @@ def test_latex_code_formatter_options_match_pygments(options):
     plain, fast = LatexFormatter(**options), LatexCodeFormatter(**options)
     for tokens in latex_tokens()[:3]:
         assert format_tokens(tokens, fast) == format_tokens(tokens, plain)
+
+
+@pytest.mark.parametrize("pattern, flags, expected", [
+    (r"def\b", 0, "d"),
+    (r"(?i)(rf|fr)(\"\"\")", 0, "rRfF"),
+    (r"[^\S\n]+", 0, " \t\r\x0b\x0c\x1c\x1d\x1e\x1f"),
+    (r"(?:ab)?c", 0, "ac"),
+    (r"a*b{0}c|x{0}", 0, None),  # may match empty
+    (r"(?=x)y|\bz", 0, "yz"),
+    (r"[\d_]+", 0, "0123456789_"),
+    (r"(?i:[a-b])", 0, "abAB"),
+    (r".", 0, None),
+    (r"\u00e9t\u00e9|#", 0, "#"),
+    (r"(?i)\u017f", 0, None),  # the long s folds to an ASCII s
+    (r"(a)\1", 0, "a"),
+    (r"$|\n", re.M, None),
+])
+def test_first_chars_of_a_regex(pattern, flags, expected):
+    chars = lexing.first_chars(re.compile(pattern, flags).match)
+    assert chars == (None if expected is None else frozenset(expected))
+
+
+@settings(max_examples=60, derandomize=True, deadline=None, database=None)
+@given(text=st.lists(CODE_CHARS, min_size=1, max_size=40).map("".join), language=st.sampled_from(LANGUAGES))
+def test_no_rule_matches_where_its_first_chars_say_it_cannot(text, language):
+    lexer = get_lexer_by_name(language)
+    rules = {rule[0] for state in getattr(lexer, "_tokens", {}).values() for rule in state}
+    for rexmatch in rules:
+        chars = lexing.first_chars(rexmatch)
+        if chars is None:
+            continue
+        for pos in range(len(text)):
+            if text[pos] < "\x80" and rexmatch(text, pos):
+                assert text[pos] in chars, (rexmatch.__self__.pattern, text, pos)
