@@ -36,6 +36,10 @@ def test_special_characters_in_paragraph_text():
     )
 
 
+def test_escaped_dollars_are_literal_dollars():
+    assert latex(r"costs \$5 and *\$6*, math $x$") == "costs \\$5 and \\emph{\\$6}, math $x$\n\n"
+
+
 def test_special_characters_in_headings():
     out = latex("# 100% of R&D_{x} #1")
     assert r"\section[{100\% of R\&D\_\{x\} \#1}]" in out

@@ -98,6 +98,14 @@ def test_math_inside_code_span_stays_code() -> None:
     assert "costs $5 and $10" in text(cell)
 
 
+def test_escaped_dollars_stay_out_of_math() -> None:
+    cell = cell_html(r"costs \$5, *\$6* and \$7; math $x$")
+    assert "costs $5, $6 and $7; math $x$" in text(cell)
+    assert [e.text for e in by_class(cell, "math-inline")] == ["$x$"]
+    # MathJax skips tex2jax_ignore elements, so no two literal dollars can pair into math
+    assert [e.text for e in by_class(cell, "tex2jax_ignore")] == ["$", "$", "$"]
+
+
 def test_attachment_images() -> None:
     attachments = {"dot.png": {"image/png": PNG_1PX}}
     cell = cell_html("![a dot](attachment:dot.png) and ![gone](attachment:missing.png)",

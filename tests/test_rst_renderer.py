@@ -54,6 +54,13 @@ def test_special_characters_in_text_stay_text():
     assert "snake_case" in to_rst("snake_case"), "underscores inside words need no escape"
 
 
+def test_escaped_dollars_are_literal_dollars():
+    tree = tree_of(r"costs \$5 and *\$6*")
+    assert tree.astext() == "costs $5 and $6"
+    assert [node.astext() for node in all_of(tree, nodes.emphasis)] == ["$6"]
+    assert all_of(tree, nodes.math) == []
+
+
 def test_emphasis_and_strong_inside_words_and_with_specials():
     tree = tree_of("foo*bar*baz, **st|ro*ng** and *a `code` b_*")
     emphasis = [node.astext() for node in all_of(tree, nodes.emphasis)]

@@ -45,5 +45,9 @@ class NotebookHTMLRenderer(HTMLRenderer):
     def block_math(self, text: str) -> str:
         return '<div class="math-display">' + html.escape(text, quote=False) + "</div>\n"
 
+    def escaped_dollar(self, text: str) -> str:
+        """A literal ``$`` that MathJax skips, so two of them never pair into math."""
+        return '<span class="tex2jax_ignore">$</span>'
+
     def inline_math(self, text: str) -> str:
         return '<span class="math-inline">' + html.escape(text, quote=False) + "</span>"

@@ -87,6 +87,8 @@ class LatexRenderer(BaseRenderer):
     def text(self, token: Token, state: BlockState) -> str:
         return escape_latex(html.unescape(token["raw"]))
 
+    escaped_dollar = text  # a literal $; only HTML pages need it kept away from MathJax
+
     def emphasis(self, token: Token, state: BlockState) -> str:
         return "\\emph{" + self.children(token, state) + "}"
 

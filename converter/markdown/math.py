@@ -34,6 +34,10 @@ INLINE_MATH_PATTERN = (
 )
 
 
+# ``\$`` is a literal dollar sign that must not open or close math on the page either.
+ESCAPED_DOLLAR_PATTERN = r"\\\$"
+
+
 def is_display(text: str) -> bool:
     """Whether math written with these delimiters is display (not inline) math."""
     return not (text.startswith("\\(") or (text.startswith("$") and not text.startswith("$$")))
@@ -49,6 +53,11 @@ def parse_inline_math(inline: "InlineParser", m: Match[str], state: "InlineState
     return m.end()
 
 
+def parse_escaped_dollar(inline: "InlineParser", m: Match[str], state: "InlineState") -> int:
+    state.append_token({"type": "escaped_dollar", "raw": "$"})
+    return m.end()
+
+
 def strip_delimiters(text: str) -> str:
     """The formula without ``$``, ``$$``, ``\\(``, ``\\[``; environments stay whole."""
     for opening, closing in (("$$", "$$"), ("\\[", "\\]"), ("\\(", "\\)"), ("$", "$")):
@@ -58,8 +67,10 @@ def strip_delimiters(text: str) -> str:
 
 
 def math(md: "Markdown") -> None:
-    """Register the math rules ahead of escapes and code spans, in blocks, quotes and lists."""
+    """Register the math rules ahead of escapes and code spans, in blocks, quotes and lists;
+    ``\\$`` becomes an ``escaped_dollar`` token that renderers keep out of math."""
     md.block.register("block_math", BLOCK_MATH_PATTERN, parse_block_math, before="list")
     for rules in (md.block.block_quote_rules, md.block.list_rules):
         md.block.insert_rule(rules, "block_math", before="list")
     md.inline.register("inline_math", INLINE_MATH_PATTERN, parse_inline_math, before="escape")
+    md.inline.register("escaped_dollar", ESCAPED_DOLLAR_PATTERN, parse_escaped_dollar, before="escape")

@@ -127,7 +127,7 @@ def _plain(tokens: Iterable[dict[str, Any]]) -> str:
             parts.append(_plain(token["children"]))
         elif token["type"] == "inline_math":
             parts.append(strip_delimiters(token["raw"]))
-        elif token["type"] in ("text", "codespan"):
+        elif token["type"] in ("text", "codespan", "escaped_dollar"):
             parts.append(token["raw"])
         elif token["type"] in ("softbreak", "linebreak"):
             parts.append(" ")
@@ -202,6 +202,8 @@ class RSTRenderer(BaseRenderer):
 
     def text(self, token: dict[str, Any], state: Any) -> str:
         return escape_text(token["raw"])
+
+    escaped_dollar = text  # a literal $; only HTML pages need it kept away from MathJax
 
     def emphasis(self, token: dict[str, Any], state: Any) -> str:
         return self._wrap("*", token)
