@@ -60,6 +60,54 @@ def test_user_template_overrides_input_and_data_png_of_lab(tmp_path):
     assert "<!DOCTYPE html>" in page and "jp-MarkdownCell" in page  # the rest is lab's
 
 
+def write_all_outputs_notebook(path: Path) -> Path:
+    """One code cell with a stream, a display output and an error, plus a raw cell."""
+    nb = {
+        "nbformat": 4, "nbformat_minor": 5,
+        "metadata": {"language_info": {"name": "python"}},
+        "cells": [
+            {"cell_type": "code", "id": "c", "metadata": {}, "execution_count": 7,
+             "source": "run()",
+             "outputs": [
+                 {"output_type": "stream", "name": "stdout", "text": "printed"},
+                 {"output_type": "display_data", "metadata": {}, "data": {"text/plain": "shown"}},
+                 {"output_type": "error", "ename": "Boom", "evalue": "bad", "traceback": []},
+             ]},
+            {"cell_type": "raw", "id": "r", "metadata": {}, "source": "raw text"},
+        ],
+    }
+    path.write_text(json.dumps(nb), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("base, to", [("lab/index.html.j2", "html"), ("basic/index.html.j2", "html"),
+                                      ("latex/base.tex.j2", "latex")])
+def test_nested_block_overrides_see_cell_output_and_mimetype(tmp_path, base, to):
+    """Blocks nested deep in base/null.j2 still get the cell, the output and the mimetype."""
+    template = write(tmp_path / f"mine.{to}.j2", """\
+        {%- extends '""" + base + """' -%}
+        {%- block codecell -%}[codecell {{ cell.id }}]{{ super() }}{%- endblock codecell -%}
+        {%- block input_group -%}[input_group {{ cell.execution_count }}]{{ super() }}{%- endblock input_group -%}
+        {%- block in_prompt -%}[in_prompt {{ cell.execution_count }}]{%- endblock in_prompt -%}
+        {%- block input -%}[input {{ cell.source }}]{%- endblock input -%}
+        {%- block outputs -%}[outputs {{ cell.outputs | length }}]{{ super() }}{%- endblock outputs -%}
+        {%- block stream -%}[stream {{ output.name }}]{{ super() }}{%- endblock stream -%}
+        {%- block stream_stdout -%}[stdout {{ output.text }} of {{ cell.id }}]{%- endblock stream_stdout -%}
+        {%- block data_priority -%}[priority {{ output.output_type }}]{{ super() }}{%- endblock data_priority -%}
+        {%- block data_text -%}[text {{ mimetype }}={{ output.data[mimetype] }}]{%- endblock data_text -%}
+        {%- block error -%}[error {{ output.ename }} in {{ cell.id }}]{%- endblock error -%}
+        {%- block rawcell -%}[raw {{ cell.source }}]{%- endblock rawcell -%}
+        """)
+    nb = write_all_outputs_notebook(tmp_path / "nb.ipynb")
+    result = run_nbconv("--to", to, nb, "--stdout", "--template-file", template, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr.decode()
+    page = result.stdout.decode()
+    for piece in ("[codecell c]", "[input_group 7]", "[in_prompt 7]", "[input run()]", "[outputs 3]",
+                  "[stream stdout]", "[stdout printed of c]", "[priority display_data]",
+                  "[text text/plain=shown]", "[error Boom in c]", "[raw raw text]"):
+        assert piece in page, piece
+
+
 def test_template_file_extending_basic(tmp_path):
     template = write(tmp_path / "one.html.j2", """\
         {%- extends 'basic/index.html.j2' -%}

@@ -234,6 +234,8 @@ def ansi_to_latex(text: str) -> str:
     """
     from converter.filters.latex import escape_verbatim
 
+    if "\x1b" not in text:
+        return escape_verbatim(terminal_text(text))
     parts: list[str] = []
     for style, piece in ansi_pieces(text):
         if style is None or not piece:
