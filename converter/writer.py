@@ -34,6 +34,15 @@ def encode_text(data: Data) -> bytes:
         return data.encode("utf-8", "replace")
 
 
+def _mode_for(path: Path) -> int:
+    """The permission bits to give ``path``: those it has now (``--inplace`` keeps a
+    notebook's mode), else the usual ones for a new file under the umask."""
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        return _FILE_MODE
+
+
 def write_atomic(path: str | os.PathLike, data: Data) -> None:
     """Replace ``path`` with ``data`` in one step; raise OutputError naming the path."""
     path = Path(path)
@@ -48,7 +57,7 @@ def write_atomic(path: str | os.PathLike, data: Data) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
-        os.chmod(temp, _FILE_MODE)
+        os.chmod(temp, _mode_for(path))
         os.replace(temp, path)
     except OSError as error:
         Path(temp).unlink(missing_ok=True)

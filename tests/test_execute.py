@@ -169,6 +169,12 @@ def test_cli_inplace_failure_leaves_the_file_byte_for_byte(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["nb.ipynb"]  # no temporary left
 
 
+def current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def test_cli_inplace_success_replaces_the_notebook(tmp_path):
     source = write(tmp_path / "nb.ipynb", code("print('hello')"))
     result = run_nbconv("--execute", "--to", "notebook", "--inplace", source)
@@ -178,6 +184,18 @@ def test_cli_inplace_success_replaces_the_notebook(tmp_path):
     assert source.read_text(encoding="utf-8").endswith("}\n")
     # stderr is not a terminal here, and --progress was not given: only the result line
     assert result.stderr.decode() == f"{source} -> {source}\n"
+
+
+def test_cli_inplace_keeps_the_notebooks_permissions(tmp_path):
+    source = write(tmp_path / "nb.ipynb", code("print('hello')"))
+    source.chmod(0o640)
+    result = run_nbconv("--execute", "--to", "notebook", "--inplace", source)
+    assert result.returncode == 0, result.stderr
+    assert nbformat.read(source, as_version=4).cells[0].outputs[0].text == "hello\n"
+    assert source.stat().st_mode & 0o777 == 0o640
+    # a new file still gets the usual mode for the umask
+    assert run_nbconv("--to", "notebook", "--output", "copy.ipynb", source).returncode == 0
+    assert (tmp_path / "copy.ipynb").stat().st_mode & 0o777 == 0o666 & ~current_umask()
 
 
 @pytest.mark.parametrize("source, code_, needle", [
