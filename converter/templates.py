@@ -108,7 +108,9 @@ def _markdown2latex(context: Any, source: str, attachments: dict | None = None) 
 
     files = context.get("latex_files")
     resolve = (lambda url: files.markdown_image(url, attachments)) if files else None
-    return render_markdown(_join_text(source), "latex", resolve)
+    document = context.get("latex_document")
+    return render_markdown(_join_text(source), "latex", resolve,
+                           {"latex_document": document} if document is not None else None)
 
 
 @jinja2.pass_context

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import struct
 import subprocess
 import zlib
@@ -189,6 +190,22 @@ def test_pdf_of_tricky_notebook_in_a_tricky_path(tool, tmp_path):
     for expected in ("Costs & 100% of R_x {#1}", "αβγ → “quotes” ü", "plain # $ % & _ { } \\ ~ ^",
                      "raw latex", "# not latex: $ & %", "Report on R&D_2 #1"):
         assert expected in text, expected
+
+
+def test_footnotes_are_numbered_across_cells(tool, tmp_path):
+    nb = new_notebook(cells=[new_markdown_cell("One[^a].\n\n[^a]: first note"),
+                             new_markdown_cell("Two[^b] and three[^c].\n\n[^b]: second note\n[^c]: third note")])
+    latex, _ = export_latex(nb)
+    assert re.findall(r"\\footnote(mark|text)\[(\d)\]", latex) == [
+        ("mark", "1"), ("text", "1"), ("mark", "2"), ("mark", "3"), ("text", "2"), ("text", "3")]
+    tool("xelatex", "texlive-xetex")
+    tool("pdftotext", "poppler-utils")
+    source = tmp_path / "notes.ipynb"
+    nbformat.write(nb, source)
+    assert run_nbconv("--to", "pdf", source).returncode == 0
+    text = " ".join(pdf_text(tmp_path / "notes.pdf").split())
+    assert "One1 . Two2 and three3 ." in text  # the marks, numbered 1 to 3
+    assert all(f"{note} note" in text for note in ("first", "second", "third"))
 
 
 def test_latex_cli_writes_tex_and_files(tool, tmp_path):

@@ -21,6 +21,7 @@ from converter.filters.highlight import notebook_language
 from converter.filters.latex import safe_file_name
 from converter.filters.mime import LATEX_PRIORITY
 from converter.filters.svg import svg_to_pdf
+from converter.markdown.latex import LatexDocument
 from converter.preprocessors.extract_outputs import file_data
 from converter.pipeline import Resources
 
@@ -123,4 +124,5 @@ class LatexExporter(TemplateExporter):
             "no_prompt": self.no_prompt,
             "pygments_style": self.pygments_style,
             "latex_files": LatexFiles(nb, resources),
+            "latex_document": LatexDocument(),
         }

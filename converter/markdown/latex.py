@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from mistune.core import BaseRenderer, BlockState
@@ -20,6 +21,18 @@ from converter.markdown import resolve_image_token
 from converter.markdown.math import strip_delimiters
 
 Token = dict[str, Any]
+
+
+@dataclass
+class LatexDocument:
+    """State shared by the markdown cells rendered into one LaTeX document."""
+
+    footnotes: int = 0  # numbered so far: each cell's footnotes continue the count
+
+
+def _footnote_number(token: Token, state: BlockState) -> int:
+    document = state.env.get("latex_document")
+    return token["attrs"]["index"] + (document.footnotes if document else 0)
 
 HEADING_COMMANDS = ("section", "subsection", "subsubsection", "paragraph", "subparagraph", "subparagraph")
 _HTML_DROPPED = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->", re.S | re.I)
@@ -134,7 +147,7 @@ class LatexRenderer(BaseRenderer):
         return "\\nbmissingimage{" + alt + "}"
 
     def footnote_ref(self, token: Token, state: BlockState) -> str:
-        return f"\\protect\\footnotemark[{token['attrs']['index']}]"
+        return f"\\protect\\footnotemark[{_footnote_number(token, state)}]"
 
     # blocks
 
@@ -217,11 +230,15 @@ class LatexRenderer(BaseRenderer):
         return "\\textbf{" + text + "}" if token["attrs"].get("head") else text
 
     def footnotes(self, token: Token, state: BlockState) -> str:
-        return self.children(token, state)
+        text = self.children(token, state)
+        document = state.env.get("latex_document")
+        if document:
+            document.footnotes += len(token["children"])
+        return text
 
     def footnote_item(self, token: Token, state: BlockState) -> str:
         text = self.children(token, state).strip()
-        return f"\\footnotetext[{token['attrs']['index']}]{{{text}}}\n"
+        return f"\\footnotetext[{_footnote_number(token, state)}]{{{text}}}\n"
 
 
 def table_columns(token: Token, aligns: list[str | None]) -> str:
