@@ -138,11 +138,11 @@ def _pattern_first_chars(pattern: re.Pattern) -> FirstChars:
 class _State:
     """One lexer state: its rules in order, and once busy, the rules worth trying per character."""
 
-    __slots__ = ("rules", "matched", "firsts", "by_char")
+    __slots__ = ("rules", "lookups", "firsts", "by_char")
 
     def __init__(self, rules: list[Rule]) -> None:
         self.rules = rules
-        self.matched = 0
+        self.lookups = 0
         self.firsts: list[FirstChars] | None = None
         self.by_char: dict[str, list[Rule]] = {}
 
@@ -156,8 +156,8 @@ class _State:
         """The first rule matching at ``pos``, and its match."""
         if self.firsts is None:
             rules = self.rules
-            self.matched += 1
-            if self.matched == INDEX_AFTER:
+            self.lookups += 1
+            if self.lookups == INDEX_AFTER:
                 self.firsts = [first_chars(rule[0]) for rule in self.rules]
         else:
             char = text[pos:pos + 1]
