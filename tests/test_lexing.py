@@ -173,3 +173,23 @@ def test_no_rule_matches_where_its_first_chars_say_it_cannot(text, language):
         for pos in range(len(text)):
             if text[pos] < "\x80" and rexmatch(text, pos):
                 assert text[pos] in chars, (rexmatch.__self__.pattern, text, pos)
+
+
+MIXED_TEXT = ("#!/bin/sh\n# comment ü\nimport os  // note /* block */ <div class=\"x\">&amp;</div>\n"
+              "def f(a, *b): return a[0] + 0x1F - 1e-3  % $x @{y} `z` 'q' \"w\" \\n\n"
+              "\\begin{x} $$a_b$$ \\end{x}\n[section]\nkey = value ; done\n{% tag %} {{ v }}\n\tEND.\n")
+
+
+def test_every_accelerated_pygments_lexer_gives_its_tokens():
+    from pygments.lexers import get_all_lexers
+
+    checked = 0
+    for _, aliases, _, _ in get_all_lexers(plugins=False):
+        plain = get_lexer_by_name(aliases[0]) if aliases else None
+        if plain is None or not isinstance(plain, RegexLexer):
+            continue
+        fast = lexing.accelerate(get_lexer_by_name(aliases[0]))
+        if "get_tokens_unprocessed" in vars(fast):
+            assert list(fast.get_tokens(MIXED_TEXT)) == list(plain.get_tokens(MIXED_TEXT)), aliases[0]
+            checked += 1
+    assert checked > 300  # pygments ships ~400 regex lexers that keep its token loop
