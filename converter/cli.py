@@ -63,11 +63,6 @@ def build_parser() -> argparse.ArgumentParser:
                          help="embed markdown images from the notebook's directory as data URIs")
     content.add_argument("--preprocessor", action="append", metavar="MODULE:CLASS",
                          help="run this preprocessor after the built-in ones (repeatable, in order)")
-    info = parser.add_argument_group("information")
-    info.add_argument("--list-formats", action="store_true", help="list built-in and installed formats and exit")
-    info.add_argument("--show-config", action="store_true",
-                      help="print the merged settings and where each came from, and exit")
-
     content.add_argument("--nbformat-minor", type=int, metavar="N",
                          help="--to notebook: write nbformat 4.N (default: 4.5; 4.0-4.4 have no cell ids)")
     content.add_argument("--remove-cell-tags", action="append", default=[], metavar="TAG",
@@ -82,6 +77,10 @@ def build_parser() -> argparse.ArgumentParser:
                          help="drop cell and notebook metadata except tags, kernelspec and language_info")
     content.add_argument("--coalesce-streams", action="store_true",
                          help="merge consecutive stdout/stderr outputs (done anyway after --execute)")
+    info = parser.add_argument_group("information")
+    info.add_argument("--list-formats", action="store_true", help="list built-in and installed formats and exit")
+    info.add_argument("--show-config", action="store_true",
+                      help="print the merged settings and where each came from, and exit")
     run = parser.add_argument_group("execution")
     run.add_argument("--execute", action="store_true", help="run the notebook in a Jupyter kernel first")
     run.add_argument("--allow-errors", action="store_true",

@@ -41,6 +41,7 @@ class LatexError(ExportError):
 
     exit_code = 10
 
+
 class ExecutionError(ConversionError):
     """A cell raised an exception (or asked for ``input()``) while the notebook ran."""
 

@@ -22,18 +22,6 @@ from converter.markdown.math import strip_delimiters
 
 Token = dict[str, Any]
 
-
-@dataclass
-class LatexDocument:
-    """State shared by the markdown cells rendered into one LaTeX document."""
-
-    footnotes: int = 0  # numbered so far: each cell's footnotes continue the count
-
-
-def _footnote_number(token: Token, state: BlockState) -> int:
-    document = state.env.get("latex_document")
-    return token["attrs"]["index"] + (document.footnotes if document else 0)
-
 HEADING_COMMANDS = ("section", "subsection", "subsubsection", "paragraph", "subparagraph", "subparagraph")
 _HTML_DROPPED = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->", re.S | re.I)
 _HTML_TAG = re.compile(r"<[^>]*>")
@@ -46,6 +34,18 @@ _URL_BREAK = re.compile(r"[/.?=-]")
 _TARGET_UNSAFE = re.compile(r"[^A-Za-z0-9_.:-]")
 # Tables whose widest cells add up to more characters than this get wrapping columns.
 _WRAP_TABLE_WIDTH = 70
+
+
+@dataclass
+class LatexDocument:
+    """State shared by the markdown cells rendered into one LaTeX document."""
+
+    footnotes: int = 0  # numbered so far: each cell's footnotes continue the count
+
+
+def _footnote_number(token: Token, state: BlockState) -> int:
+    document = state.env.get("latex_document")
+    return token["attrs"]["index"] + (document.footnotes if document else 0)
 
 
 def plain_text(tokens: list[Token]) -> str:

@@ -73,6 +73,7 @@ def math(md: "Markdown") -> None:
     for rules in (md.block.block_quote_rules, md.block.list_rules):
         md.block.insert_rule(rules, "block_math", before="list")
     # start_chars lets mistune skip plain text up to the next character that can open a rule
-    md.inline.register("inline_math", INLINE_MATH_PATTERN, parse_inline_math, before="escape", start_chars=("$", "\\"))
+    md.inline.register("inline_math", INLINE_MATH_PATTERN, parse_inline_math, before="escape",
+                       start_chars=("$", "\\"))
     md.inline.register("escaped_dollar", ESCAPED_DOLLAR_PATTERN, parse_escaped_dollar, before="escape",
                        start_chars="\\")
