@@ -9,19 +9,29 @@ from markupsafe import Markup, escape
 
 # Kernel language names that pygments knows under another name.
 _LEXER_ALIASES = {"ipython": "python", "ipython2": "python2", "ipython3": "python3"}
+# Names that ask for IPython syntax; highlighted by our own lexer (IPython's needs IPython).
+_IPYTHON_NAMES = frozenset({"ipython", "ipython2", "ipython3"})
 
 
 @lru_cache(maxsize=128)
-def _lexer(language: str) -> Any:
+def lexer_for(language: str) -> Any:
+    """The (accelerated) pygments lexer for a language name, or None when none is known."""
     from pygments.lexers import get_lexer_by_name
     from pygments.util import ClassNotFound
 
     from converter.lexing import accelerate
 
+    if language in _IPYTHON_NAMES:
+        from converter.filters.ipython_lexer import IPythonLexer
+
+        return accelerate(IPythonLexer())
     try:
         return accelerate(get_lexer_by_name(_LEXER_ALIASES.get(language, language)))
     except ClassNotFound:
         return None
+
+
+_lexer = lexer_for
 
 
 @lru_cache(maxsize=1)

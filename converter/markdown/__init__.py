@@ -12,9 +12,11 @@ from typing import Any, Callable, Optional
 
 import mistune
 
+from converter.markdown.autolink import autolink
+from converter.markdown.footnotes import footnotes
 from converter.markdown.math import math
 
-PLUGINS = ("table", "strikethrough", "footnotes", "task_lists", "url", math)
+PLUGINS = ("table", "strikethrough", footnotes, "task_lists", autolink, math)
 
 # output format -> (module, renderer class); each renderer is a mistune BaseRenderer
 RENDERERS = {

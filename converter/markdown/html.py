@@ -12,11 +12,11 @@ from mistune.util import striptags
 from converter.filters.highlight import highlight_code
 from converter.markdown import resolve_image_token
 
-_WHITESPACE = re.compile(r"\s+")
+_WHITESPACE = re.compile(r"\s")  # each space a dash, as JupyterLab does: "A  B" -> "A--B"
 
 
 def heading_id(text_html: str) -> str:
-    """The anchor Jupyter gives a heading: its text with spaces turned into dashes."""
+    """The anchor Jupyter gives a heading: its text with each space turned into a dash."""
     return _WHITESPACE.sub("-", html.unescape(striptags(text_html)).strip())
 
 

@@ -10,6 +10,7 @@ as ``rst_document``; without one, each snippet is its own document.
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -127,8 +128,8 @@ def _plain(tokens: Iterable[dict[str, Any]]) -> str:
             parts.append(_plain(token["children"]))
         elif token["type"] == "inline_math":
             parts.append(strip_delimiters(token["raw"]))
-        elif token["type"] in ("text", "codespan", "escaped_dollar"):
-            parts.append(token["raw"])
+        elif token["type"] in ("text", "codespan", "escaped_dollar"):  # text decodes &amp; and &#124;
+            parts.append(html.unescape(token["raw"]) if token["type"] == "text" else token["raw"])
         elif token["type"] in ("softbreak", "linebreak"):
             parts.append(" ")
     return "".join(parts)
@@ -201,7 +202,7 @@ class RSTRenderer(BaseRenderer):
                 yield token
 
     def text(self, token: dict[str, Any], state: Any) -> str:
-        return escape_text(token["raw"])
+        return escape_text(html.unescape(token["raw"]))
 
     escaped_dollar = text  # a literal $; only HTML pages need it kept away from MathJax
 
