@@ -146,7 +146,7 @@ def test_svg_outputs_become_pdf_files_with_cairosvg():
 
 def test_ansi_to_latex_keeps_groups_on_one_line():
     out = ansi_to_latex("\x1b[1;32mgreen {bold}\nsecond\x1b[0m plain \x1b[38;5;196mx\x1b[48;2;1;2;3my")
-    assert out == ("\\textcolor{ansi-green}{\\textbf{green \\{bold\\}}}\n\\textcolor{ansi-green}{\\textbf{second}} plain "
+    assert out == ("\\textcolor{ansi-green-intense}{\\textbf{green \\{bold\\}}}\n\\textcolor{ansi-green-intense}{\\textbf{second}} plain "
                    "\\textcolor[HTML]{FF0000}{x}\\colorbox[HTML]{010203}{\\textcolor[HTML]{FF0000}{y}}")
 
 
