@@ -44,6 +44,18 @@ def test_plain_python_is_highlighted_as_before_under_ipython3():
     assert highlight_code(source, "ipython3") == highlight_code(source, "python3")
 
 
+def test_ipython_lexer_keeps_its_tokens_once_indexed():
+    from converter.filters.ipython_lexer import IPythonLexer
+    from converter.lexing import INDEX_AFTER, accelerate
+
+    block = ("import os\n!ls -l $HOME\nfiles = !ls\n%matplotlib inline\nx = %env PATH\nos.path?\n"
+             "??os\nfor i in range(3):\n    !echo {i}\n    print(i % 2, 'a!b', i != 1)  # note!\n")
+    source = block * (INDEX_AFTER // 10)
+    fast = list(accelerate(IPythonLexer()).get_tokens(source))
+    assert fast == list(IPythonLexer().get_tokens(source))
+    assert not [value for token, value in fast if "Error" in str(token)]
+
+
 # 2. reST writes LaTeX only when it is math; a tabular falls back to HTML.
 
 def test_rst_latex_output_only_when_math():
