@@ -14,8 +14,7 @@ _IPYTHON_NAMES = frozenset({"ipython", "ipython2", "ipython3"})
 
 
 @lru_cache(maxsize=128)
-def lexer_for(language: str) -> Any:
-    """The (accelerated) pygments lexer for a language name, or None when none is known."""
+def _lexer(language: str) -> Any:
     from pygments.lexers import get_lexer_by_name
     from pygments.util import ClassNotFound
 
@@ -29,9 +28,6 @@ def lexer_for(language: str) -> Any:
         return accelerate(get_lexer_by_name(_LEXER_ALIASES.get(language, language)))
     except ClassNotFound:
         return None
-
-
-_lexer = lexer_for
 
 
 @lru_cache(maxsize=1)

@@ -9,6 +9,7 @@ else is pygments' Python lexer, so the rule search in converter.lexing applies.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Iterator
 
 from pygments.lexer import bygroups, inherit, using
@@ -21,6 +22,15 @@ _BODY_LANGUAGES = {"bash": "bash", "sh": "bash", "script": "bash", "html": "html
                    "js": "javascript", "latex": "latex", "svg": "xml", "markdown": "markdown", "ruby": "ruby",
                    "perl": "perl", "sql": "sql"}
 _PYTHON_BODIES = frozenset({"time", "timeit", "capture", "prun", "debug", "pypy", "python", "python3"})
+
+
+@lru_cache(maxsize=None)
+def _body_lexer(language: str) -> Any:
+    from pygments.lexers import get_lexer_by_name
+
+    from converter.lexing import accelerate
+
+    return accelerate(get_lexer_by_name(language))
 
 
 def _cell_magic(lexer: Any, match: Any) -> Iterator[tuple[int, Any, str]]:
@@ -36,9 +46,7 @@ def _cell_magic(lexer: Any, match: Any) -> Iterator[tuple[int, Any, str]]:
     if name in _PYTHON_BODIES:
         inner: Any = lexer
     elif name in _BODY_LANGUAGES:
-        from converter.filters.highlight import lexer_for
-
-        inner = lexer_for(_BODY_LANGUAGES[name])
+        inner = _body_lexer(_BODY_LANGUAGES[name])
     else:
         inner = None
     if inner is None:
