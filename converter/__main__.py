@@ -1,5 +1,5 @@
 """``python -m converter`` is the ``nbconv`` command."""
 
-from converter.cli import main
+from converter.cli import entry
 
-raise SystemExit(main())
+raise SystemExit(entry())

@@ -21,12 +21,33 @@ from converter import __version__
 EXIT_OK = 0
 EXIT_INTERNAL = 1
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a writer whose reader left
 
 STDIN = "-"
 
 
+SUBCOMMANDS = (
+    ("serve", "the notebook viewer: renders notebooks from URLs, GitHub, gists and local folders"),
+    ("run", "execute a notebook with parameters into a new notebook, as papermill does"),
+    ("cache", "show or clear the execution cache"),
+)
+
+
+# The built-in formats, named here so that --help stays fast (converter.exporters has the table).
+HELP_FORMATS = "html, pdf, latex, markdown, rst, script, python, notebook"
+
+
+class _Parser(argparse.ArgumentParser):
+    """``--help`` also lists the subcommands and the formats."""
+
+    def format_help(self) -> str:
+        commands = "\n".join(f"  nbconv {name:<7} {text}" for name, text in SUBCOMMANDS)
+        return (super().format_help() + f"\nsubcommands (each has its own --help):\n{commands}\n"
+                f"\nformats for --to: {HELP_FORMATS}; --list-formats shows all, installed plugins too.\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="nbconv",
         description="Convert Jupyter notebooks to other formats.",
         epilog="Exit codes: 0 success, 1 internal error, 2 usage error, 3 unreadable or "
@@ -322,6 +343,8 @@ def report_one(job: Job, exporter, args: argparse.Namespace, progress=None) -> i
 
     try:
         report = convert_one(job, exporter, args)
+    except BrokenPipeError:
+        raise  # standard output was closed (``| head``): the whole command stops, see entry()
     except ConversionError as error:
         if args.debug:
             traceback.print_exc()
@@ -399,6 +422,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if sum(job.source == STDIN for job in jobs) > 1:
         parser.error("standard input (-) can be given once")
     status = 3 if errors else EXIT_OK
+    if not jobs:  # every pattern matched nothing: each said so above
+        return status
     kernels = progress = None
     if args.execute:
         from converter.execute import KernelPool
@@ -417,9 +442,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run_all(jobs: list[Job], args: argparse.Namespace, sources: dict[str, str], status: int,
             kernels, progress) -> int:
-    from converter.errors import ConversionError, OutputError
+    from converter.errors import ConversionError, ExportError, OutputError
 
     try:
+        if args.extract_outputs and any(destination(job, args, "") is None for job in jobs):
+            raise ExportError("--extract-outputs writes side files beside the result: "
+                              "give a file result, not --stdout")
         exporter = make_exporter(args, sources, kernels, progress)
         if args.output_dir:
             try:
@@ -435,3 +463,17 @@ def run_all(jobs: list[Job], args: argparse.Namespace, sources: dict[str, str], 
         print("nbconv: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     return next((code for code in (status, *statuses) if code), EXIT_OK)
+
+
+def entry() -> int:
+    """The ``nbconv`` console script: ``main()``, ending quietly when the reader of standard
+    output goes away (``nbconv --show-config | head -1``) instead of with a traceback."""
+    try:
+        status = main()
+        sys.stdout.flush()
+        return status
+    except BrokenPipeError:
+        # Python flushes stdout again at exit; point it at /dev/null so that cannot fail.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE

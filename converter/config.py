@@ -87,11 +87,15 @@ def explicit_arguments(parser: argparse.ArgumentParser, argv: list[str]) -> tupl
     return parsed, given
 
 
-def coerce(action: argparse.Action, value: Any, where: str) -> Any:
-    """A file or environment value checked and converted as the flag's parser would."""
+def coerce(action: argparse.Action, value: Any, where: str, text_booleans: bool = True) -> Any:
+    """A file or environment value checked and converted as the flag's parser would.
+
+    Environment values are text, so ``1``/``yes`` are booleans there; a file has TOML
+    booleans, so it must use them (``text_booleans=False``).
+    """
     name = action.option_strings[-1]
     if isinstance(action, (argparse._StoreTrueAction, argparse._StoreFalseAction)):
-        if isinstance(value, str):
+        if isinstance(value, str) and text_booleans:
             lowered = value.strip().lower()
             if lowered in _TRUE | _FALSE:
                 return lowered in _TRUE
@@ -121,11 +125,33 @@ def _file_layers(config: ConfigFile, actions: Mapping[str, argparse.Action], fmt
     for section, values in [(None, top), *sections.items()]:
         for key in values:
             if key.replace("-", "_") not in actions:
-                raise ConfigError(f"{config.path}: unknown key {key!r} in {config.table_label(section)}")
+                raise ConfigError(f"{config.path}: unknown key {key!r} in {config.table_label(section)}"
+                                  + _suggestion(key, actions))
     layers = [(config.table_label(None), top)]
     if fmt.lower() in sections:
         layers.append((config.table_label(fmt.lower()), sections[fmt.lower()]))
     return layers
+
+
+def _suggestion(key: str, actions: Mapping[str, argparse.Action]) -> str:
+    """``; did you mean 'output-dir'?`` for a misspelt key, or ""."""
+    import difflib
+
+    known = [dest.replace("_", "-") for dest in actions]
+    close = difflib.get_close_matches(key.replace("_", "-").lower(), known, n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+# Settings that name folders: in a config file they are relative to the file's folder.
+FILE_RELATIVE = frozenset({"output_dir", "template_path"})
+
+
+def _relative_to(folder: Path, dest: str, value: Any) -> Any:
+    if dest not in FILE_RELATIVE:
+        return value
+    if isinstance(value, list):
+        return [str(folder / item) for item in value]
+    return str(folder / value) if isinstance(value, str) else value
 
 
 def resolve_settings(parser: argparse.ArgumentParser, argv: list[str], cwd: Path,
@@ -139,11 +165,12 @@ def resolve_settings(parser: argparse.ArgumentParser, argv: list[str], cwd: Path
     sources = {dest: "default" for dest in actions}
     config = find_config_file(cwd)
 
-    def apply(values: Mapping[str, Any], source: str) -> None:
+    def apply(values: Mapping[str, Any], source: str, folder: Path | None = None) -> None:
         for key, value in values.items():
             dest = key.replace("-", "_")
             if dest not in given:
-                setattr(parsed, dest, coerce(actions[dest], value, source))
+                converted = coerce(actions[dest], value, source, text_booleans=folder is None)
+                setattr(parsed, dest, converted if folder is None else _relative_to(folder, dest, converted))
                 sources[dest] = source
 
     env_values = {
@@ -155,7 +182,7 @@ def resolve_settings(parser: argparse.ArgumentParser, argv: list[str], cwd: Path
     fmt = parsed.to if "to" in given else env_values.get("to") or (config.table.get("to") if config else None) or parsed.to
     if config:
         for source, values in _file_layers(config, actions, str(fmt)):
-            apply(values, source)
+            apply(values, source, config.path.parent)
     for dest, value in env_values.items():
         apply({dest: value}, f"env {ENV_PREFIX}{dest.upper()}")
     for dest in given:

@@ -286,12 +286,15 @@ def _shorten(text: str, limit: int = 160) -> str:
 
 
 def _describe_path(nb: NotebookNode, path: list) -> str:
-    """Turn ['cells', 3, 'outputs', 0, 'name'] into 'cell 3 (code), outputs[0].name'."""
+    """Turn ['cells', 3, 'outputs', 0, 'name'] into 'cell 4 of 12 (code), outputs[0].name'.
+
+    Cells are counted from 1 in every message, as a reader counts them; the field path
+    keeps the JSON's own indexes."""
     if len(path) >= 2 and path[0] == "cells" and isinstance(path[1], int):
         cell = nb["cells"][path[1]]
         kind = cell.get("cell_type", "?") if isinstance(cell, dict) else "?"
         rest = _format_path(path[2:])
-        return f"cell {path[1]} ({kind})" + (f", field {rest}" if rest else "")
+        return f"cell {path[1] + 1} of {len(nb['cells'])} ({kind})" + (f", field {rest}" if rest else "")
     return f"field {_format_path(path)}" if path else ""
 
 

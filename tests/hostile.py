@@ -49,7 +49,8 @@ def escape_cases() -> dict:
             "kernelspec": {"name": "x", "display_name": script("kernel"), "language": "python"},
             "widgets": {"application/vnd.jupyter.widget-state+json": {
                 "version_major": 2, "version_minor": 0,
-                "state": {"id": {"model_name": "</script>" + script("widget-state")}}}},
+                # saved under the view's model id, so the view is rendered (and must stay inert)
+                "state": {"</script>" + script("widget-view"): {"model_name": "</script>" + script("widget-state")}}}},
         },
         "cells": [
             {"cell_type": "markdown", "id": "md-tags", "metadata": {"tags": ['"><script>' + alert("tag") + "</script>", "a b"]},

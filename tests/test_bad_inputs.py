@@ -83,7 +83,7 @@ CASES = [
          "nb.ipynb: nbformat 5 is newer than this nbconv supports (4)"),
     Case("schema violation", as_json(notebook([{"cell_type": "code", "id": "a", "metadata": {}, "source": "",
                                                 "outputs": [], "execution_count": "seven"}])), 3,
-         "nb.ipynb: invalid notebook: cell 0 (code), field execution_count: 'seven' is not of type"),
+         "nb.ipynb: invalid notebook: cell 1 of 1 (code), field execution_count: 'seven' is not of type"),
     Case("nbformat 3", json.dumps(V3).encode(), 0, "", expect_in_output=("Old heading", "v3 out")),
     Case("nbformat 2", json.dumps(V2).encode(), 0, "", expect_in_output=("Older heading", "jp-CodeCell")),
     Case("unknown mime type", as_json(notebook([code_cell([display({"application/x-thing": "data"})])])), 0, "",

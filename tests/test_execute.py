@@ -117,7 +117,7 @@ def test_library_error_names_cell_and_exception_and_keeps_partial_results(tmp_pa
                              code("print('never')")])
     with pytest.raises(ExecutionError) as caught:
         ExecutePreprocessor()(nb, Resources(dir=tmp_path))
-    assert str(caught.value) == "cell 2/3: ValueError: bad value"
+    assert str(caught.value) == "cell 2 of 3: ValueError: bad value"
     assert caught.value.exit_code == 6
     assert nb.cells[0].outputs[0].text == "first\n"
     assert nb.cells[1].outputs[0].ename == "ValueError"
@@ -150,7 +150,7 @@ def test_cli_failing_cell_writes_partial_notebook_when_output_asked(tmp_path):
     result = run_nbconv("--execute", "--to", "notebook", source, "--output", "executed")
     assert result.returncode == 6
     line = one_error_line(result)
-    assert f"{source}: cell 2/3: KeyError: 'missing'" in line
+    assert f"{source}: cell 2 of 3: KeyError: 'missing'" in line
     assert "partly executed notebook written to" in line
     partial = nbformat.read(tmp_path / "executed.ipynb", as_version=4)
     assert partial.cells[0].outputs[0].text == "ran\n"
@@ -164,7 +164,7 @@ def test_cli_inplace_failure_leaves_the_file_byte_for_byte(tmp_path):
     before = source.read_bytes()
     result = run_nbconv("--execute", "--to", "notebook", "--inplace", source)
     assert result.returncode == 6
-    assert "cell 2/2: ZeroDivisionError: division by zero" in one_error_line(result)
+    assert "cell 2 of 2: ZeroDivisionError: division by zero" in one_error_line(result)
     assert source.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["nb.ipynb"]  # no temporary left
 
@@ -199,9 +199,9 @@ def test_cli_inplace_keeps_the_notebooks_permissions(tmp_path):
 
 
 @pytest.mark.parametrize("source, code_, needle", [
-    ("import time\ntime.sleep(60)", 7, "cell 1/1 timed out after 1 s and was interrupted"),
-    ("import os\nos._exit(1)", 9, "cell 1/1: the kernel (python3) died"),
-    ("name = input('name? ')", 6, "cell 1/1 asked for input()"),
+    ("import time\ntime.sleep(60)", 7, "cell 1 of 1 timed out after 1 s and was interrupted"),
+    ("import os\nos._exit(1)", 9, "cell 1 of 1: the kernel (python3) died"),
+    ("name = input('name? ')", 6, "cell 1 of 1 asked for input()"),
 ], ids=["timeout", "dying-kernel", "input"])
 def test_cli_failures_end_in_one_line_and_their_exit_code(tmp_path, source, code_, needle):
     notebook = write(tmp_path / "nb.ipynb", code(source))
@@ -250,8 +250,8 @@ def test_cli_batch_reports_each_notebook_and_parameters(tmp_path):
     err = result.stderr.decode()
     assert f"{tmp_path / 'a.ipynb'} -> {tmp_path / 'out' / 'a.ipynb'}" in err
     assert f"{tmp_path / 'b.ipynb'} -> {tmp_path / 'out' / 'b.ipynb'}" in err
-    assert f"nbconv: error: {tmp_path / 'c.ipynb'}: cell 2/2: AssertionError: c is broken" in err
-    assert "a: cell 3/3" in err and "b: cell 3/3" in err  # progress, asked for explicitly
+    assert f"nbconv: error: {tmp_path / 'c.ipynb'}: cell 2 of 2: AssertionError: c is broken" in err
+    assert "a: cell 3 of 3" in err and "b: cell 3 of 3" in err  # progress, asked for explicitly
     for name in ("a", "b"):
         executed = nbformat.read(tmp_path / "out" / f"{name}.ipynb", as_version=4)
         assert executed.cells[1].source == "# Parameters\ncount = 3\nwho = 'cli'"
@@ -264,7 +264,7 @@ def test_cli_ctrl_c_stops_and_leaves_no_kernel(tmp_path):
     process = subprocess.Popen([sys.executable, "-m", "converter", "--execute", "--progress", notebook],
                                stderr=subprocess.PIPE, env=env)
     try:
-        assert process.stderr.readline().startswith(b"slow: cell 1/1, ")  # the cell is running
+        assert process.stderr.readline().startswith(b"slow: cell 1 of 1, ")  # the cell is running
         process.send_signal(signal.SIGINT)
         _, err = process.communicate(timeout=60)
     finally:

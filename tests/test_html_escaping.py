@@ -32,7 +32,8 @@ def hostile_notebook():
 
     It has no JavaScript output on purpose: those are meant to run (see the control test).
     """
-    state = {"state": {"m1": {"model_name": "x", "state": {"value": "</script><script>alert('state')</script>"}}},
+    state = {"state": {"m1": {"model_name": "x", "state": {"value": "</script><script>alert('state')</script>"}},
+                       "</script><script>alert('view')</script>": {"model_name": "x"}},
              "version_major": 2, "version_minor": 0}
     return notebook(
         # backslash escapes make the tag literal text (raw HTML in markdown is allowed)

@@ -17,9 +17,15 @@ SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect widt
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
+# Widget views are shown only for models whose state the notebook saved.
+SAVED_WIDGETS = {"application/vnd.jupyter.widget-state+json": {
+    "state": {"m1": {"model_name": "IntSliderModel"}}, "version_major": 2, "version_minor": 0}}
+
+
 def outputs_of(*outputs, **options):
     """The output elements (``jp-OutputArea-output``) of one code cell with ``outputs``."""
-    page = parse(render(notebook(code("x = 1", list(outputs), count=7)), template="basic", **options))
+    page = parse(render(notebook(code("x = 1", list(outputs), count=7), widgets=SAVED_WIDGETS),
+                        template="basic", **options))
     return by_class(page, "jp-OutputArea-output")
 
 
@@ -42,7 +48,7 @@ def test_stdout_and_stderr_with_ansi_colours() -> None:
     assert text(out).strip() == "plain red bold green indexed bright <tag> & done"
     spans = {span.text: span for span in elements(out, "span")}
     assert classes(spans["red"]) == {"ansi-red-fg"}
-    assert classes(spans["bold green"]) == {"ansi-green-fg", "ansi-bold"}
+    assert classes(spans["bold green"]) == {"ansi-green-intense-fg", "ansi-bold"}  # bold basic colours are intense, as in Jupyter
     assert classes(spans["bright"]) == {"ansi-blue-intense-fg"}
     assert spans["indexed"].get("style").replace(" ", "") == "color:rgb(255,0,0)"
     assert classes(elements(err, "span")[0]) == {"ansi-red-bg"}
@@ -95,8 +101,8 @@ def test_mime_priority(index: int) -> None:
     (out,) = outputs_of(display(data))
     assert out.get("data-mime-type") == PRIORITY[index][0]
     # the same for execute_result, which also gets the Out[n] prompt
-    page = parse(render(notebook(code("x", [v4.new_output("execute_result", data=data, execution_count=7)])),
-                        template="basic"))
+    page = parse(render(notebook(code("x", [v4.new_output("execute_result", data=data, execution_count=7)]),
+                                 widgets=SAVED_WIDGETS), template="basic"))
     (out,) = by_class(page, "jp-OutputArea-output")
     assert out.get("data-mime-type") == PRIORITY[index][0]
     assert text(by_class(page, "jp-OutputPrompt")[0]) == "Out[7]:"

@@ -114,12 +114,12 @@ def test_streams_and_errors_are_escaped_with_ansi_colours():
 def test_outputs_latex_as_is_images_extracted_and_placeholders():
     body, resources = export_latex(tricky_notebook())
     assert "$\\displaystyle \\frac{a_1}{b}$" in body
-    assert "\\nbimage{my nb_files/output_1_2.png}" in body
-    assert resources.outputs["my nb_files/output_1_2.png"] == png_bytes()
+    assert "\\nbimage{my nb_files/my nb_1_2.png}" in body
+    assert resources.outputs["my nb_files/my nb_1_2.png"] == png_bytes()
     assert "no LaTeX form of text/html" in body
     assert "SVG output not included" in body
     assert "PNG output not included" in body
-    assert not any("output_1_6" in name for name in resources.outputs)
+    assert not any("my nb_1_6" in name for name in resources.outputs)
 
 
 def test_markdown_attachments_are_extracted():
@@ -140,13 +140,13 @@ def test_svg_outputs_become_pdf_files_with_cairosvg():
     pytest.importorskip("cairosvg")
     nb = new_notebook(cells=[new_code_cell("svg", outputs=[new_output("display_data", data={"image/svg+xml": SVG})])])
     body, resources = export_latex(nb)
-    assert resources.outputs["my nb_files/output_0_0.pdf"].startswith(b"%PDF-")
-    assert "\\nbimage{my nb_files/output_0_0.pdf}" in body
+    assert resources.outputs["my nb_files/my nb_0_0.pdf"].startswith(b"%PDF-")
+    assert "\\nbimage{my nb_files/my nb_0_0.pdf}" in body
 
 
 def test_ansi_to_latex_keeps_groups_on_one_line():
     out = ansi_to_latex("\x1b[1;32mgreen {bold}\nsecond\x1b[0m plain \x1b[38;5;196mx\x1b[48;2;1;2;3my")
-    assert out == ("\\textcolor{ansi-green}{\\textbf{green \\{bold\\}}}\n\\textcolor{ansi-green}{\\textbf{second}} plain "
+    assert out == ("\\textcolor{ansi-green-intense}{\\textbf{green \\{bold\\}}}\n\\textcolor{ansi-green-intense}{\\textbf{second}} plain "
                    "\\textcolor[HTML]{FF0000}{x}\\colorbox[HTML]{010203}{\\textcolor[HTML]{FF0000}{y}}")
 
 
@@ -214,7 +214,7 @@ def test_latex_cli_writes_tex_and_files(tool, tmp_path):
     done = run_nbconv("--to", "latex", source, "--output-dir", tmp_path / "out")
     assert done.returncode == 0, done.stderr.decode()
     assert (tmp_path / "out" / "nb.tex").read_text().startswith("% Made by nbconv")
-    assert (tmp_path / "out" / "nb_files" / "output_1_2.png").read_bytes() == png_bytes()
+    assert (tmp_path / "out" / "nb_files" / "nb_1_2.png").read_bytes() == png_bytes()
     # and the written .tex compiles where it lies
     tool("xelatex", "texlive-xetex")
     subprocess.run(["xelatex", "-interaction=nonstopmode", "-halt-on-error", "nb.tex"], cwd=tmp_path / "out",

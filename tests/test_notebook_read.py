@@ -37,17 +37,17 @@ BAD_INPUTS = {
                                ["nbformat_minor", "None"]),
     "future-nbformat": (json.dumps({**V4, "nbformat": 5}).encode(), ["nbformat 5"]),
     "schema-wrong-type": (json.dumps(_notebook_with_code_cell(execution_count="seven")).encode(),
-                          ["invalid notebook", "cell 1 (code)", "execution_count", "'seven'"]),
+                          ["invalid notebook", "cell 2 of 2 (code)", "execution_count", "'seven'"]),
     "schema-missing-field": (json.dumps({**_notebook_with_code_cell(), "cells": [
         {"cell_type": "code", "id": "c", "metadata": {}, "source": "", "execution_count": None}]}).encode(),
-                             ["invalid notebook", "cell 0 (code)", "'outputs' is a required property"]),
+                             ["invalid notebook", "cell 1 of 1 (code)", "'outputs' is a required property"]),
     "schema-bad-output": (json.dumps(_notebook_with_code_cell(
         outputs=[{"output_type": "stream", "name": "stdout"}])).encode(),
-                          ["cell 1 (code)", "outputs[0]", "'text'"]),
+                          ["cell 2 of 2 (code)", "outputs[0]", "'text'"]),
     "schema-unknown-output-type": (json.dumps(_notebook_with_code_cell(
-        outputs=[{"output_type": "bogus"}])).encode(), ["cell 1 (code)", "outputs[0]", "'bogus'"]),
+        outputs=[{"output_type": "bogus"}])).encode(), ["cell 2 of 2 (code)", "outputs[0]", "'bogus'"]),
     "schema-unknown-cell-type": (json.dumps({**V4, "cells": [
-        {"cell_type": "widget", "id": "w", "metadata": {}, "source": ""}]}).encode(), ["cell 0", "'widget'"]),
+        {"cell_type": "widget", "id": "w", "metadata": {}, "source": ""}]}).encode(), ["cell 1 of 1", "'widget'"]),
 }
 
 
@@ -191,5 +191,5 @@ def test_old_minor_keeps_existing_ids_and_avoids_clashes() -> None:
 
 def test_v4_5_without_cell_id_is_a_schema_error() -> None:
     cells = [{"cell_type": "markdown", "metadata": {}, "source": "a"}]
-    with pytest.raises(NotebookError, match="cell 0 .*'id' is a required property"):
+    with pytest.raises(NotebookError, match="cell 1 of 1 .*'id' is a required property"):
         read_notebook(json.dumps({**V4, "cells": cells}).encode(), name="x.ipynb")

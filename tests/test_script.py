@@ -59,7 +59,7 @@ def test_line_magics_shell_escapes_and_help():
 
 def test_cell_magic_keeps_its_body():
     code = ipython2python("%%bash -e\necho 'it''s'\nls \"$HOME\"")
-    assert calls(code) == [("run_cell_magic", ["bash", "-e", "echo 'it''s'\nls \"$HOME\""])]
+    assert calls(code) == [("run_cell_magic", ["bash", "-e", "echo 'it''s'\nls \"$HOME\"\n"])]  # IPython adds the last newline
 
 
 def test_python_that_looks_like_ipython_is_left_alone():

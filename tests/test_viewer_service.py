@@ -164,7 +164,7 @@ def test_refused_connection_is_502(viewer, client):
     (b'["<script>alert(1)</script>"]', "not a Jupyter notebook"),
     (json.dumps({"nbformat": "<script>alert(1)</script>"}).encode(),
      "&#34;nbformat&#34; must be a version number, got &#39;&lt;script&gt;alert(1)&lt;/script&gt;&#39;"),
-    (notebook_json([{"cell_type": "code", "source": "1", "id": "x"}]), "invalid notebook: cell 0 (code)"),
+    (notebook_json([{"cell_type": "code", "source": "1", "id": "x"}]), "invalid notebook: cell 1 of 1 (code)"),
 ])
 def test_not_a_notebook_is_400_with_the_parse_error_escaped(viewer, upstream, client, document, expected):
     name = f"bad-{abs(hash(document))}.ipynb"

@@ -35,7 +35,7 @@ def test_wheel_contains_package_and_templates(wheel: Path) -> None:
         assert expected in names, expected
     assert not any(name.startswith(("tests/", "templates/")) for name in names)
     metadata = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
-    assert "nbconv = converter.cli:main" in zipfile.ZipFile(wheel).read(metadata).decode()
+    assert "nbconv = converter.cli:entry" in zipfile.ZipFile(wheel).read(metadata).decode()
 
 
 def test_installed_wheel_finds_its_templates(wheel: Path, tmp_path: Path) -> None:

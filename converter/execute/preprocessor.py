@@ -128,4 +128,4 @@ class ExecutePreprocessor(Preprocessor):
 
 
 def _where(current: list[int], nb: NotebookNode) -> str:
-    return f"cell {current[0] + 1}/{len(nb.cells)}" if current else "before the first cell"
+    return f"cell {current[0] + 1} of {len(nb.cells)}" if current else "before the first cell"

@@ -23,7 +23,7 @@ class ProgressReport:
         self._lock = threading.Lock()
 
     def __call__(self, resources: Resources, index: int, count: int, elapsed: float) -> None:
-        text = f"{resources.name}: cell {index + 1}/{count}, {elapsed:.1f} s"
+        text = f"{resources.name}: cell {index + 1} of {count}, {elapsed:.1f} s"
         with self._lock:
             self.stream.write(_CLEAR_LINE + text if self.terminal else text + "\n")
             self.stream.flush()

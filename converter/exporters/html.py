@@ -10,7 +10,7 @@ from converter.notebook import NotebookNode
 from converter.errors import ExportError
 from converter.exporters.base import TemplateExporter
 from converter.filters.highlight import notebook_language
-from converter.filters.mime import HTML_PRIORITY, SCRIPT_MIMETYPES, WIDGET_STATE
+from converter.filters.mime import HTML_PRIORITY, SCRIPT_MIMETYPES, WIDGET_STATE, WIDGET_VIEW, saved_widget_test
 from converter.pipeline import Resources
 
 MATHJAX_URL = "https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-chtml-full.js"
@@ -50,6 +50,7 @@ class HTMLExporter(TemplateExporter):
             "title": title if isinstance(title, str) and title else resources.name,
             "language": notebook_language(nb.metadata),
             "mime_priority": priority,
+            "mime_usable": {WIDGET_VIEW: saved_widget_test(widget_state)},
             "widget_state": widget_state,
             "theme": self.theme,
             "no_input": self.no_input,

@@ -39,7 +39,8 @@ class LatexFiles:
 
     def __init__(self, nb: NotebookNode, resources: Resources) -> None:
         self.resources = resources
-        self.folder = safe_file_name(resources.name) + "_files"
+        self.name = safe_file_name(resources.name)
+        self.folder = self.name + "_files"
         self._positions = {
             id(output): (cell_index, output_index)
             for cell_index, cell in enumerate(nb.cells)
@@ -47,10 +48,10 @@ class LatexFiles:
         }
 
     def output(self, output: dict, mimetype: str) -> str | None:
-        """The file for an image or PDF output, named ``output_<cell>_<index>``."""
+        """The file for an image or PDF output, ``NAME_<cell>_<index>`` as in every format."""
         cell_index, output_index = self._positions.get(id(output), (len(self._positions), 0))
         data = _decode(output["data"][mimetype], mimetype)
-        return self._store(f"output_{cell_index}_{output_index}", mimetype, data)
+        return self._store(f"{self.name}_{cell_index}_{output_index}", mimetype, data)
 
     def markdown_image(self, url: str, attachments: dict | None) -> str | None:
         """The file for a markdown image: a cell attachment or a file beside the notebook.

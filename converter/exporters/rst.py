@@ -9,6 +9,7 @@ from converter.notebook import NotebookNode
 
 from converter.exporters.base import TemplateExporter
 from converter.filters.highlight import lexer_name, notebook_language
+from converter.filters.mime import is_latex_math
 from converter.markdown.rst import RSTDocument
 from converter.pipeline import Resources
 
@@ -43,6 +44,7 @@ class RSTExporter(TemplateExporter):
         return {
             "language": lexer_name(notebook_language(nb.metadata)) or "text",
             "mime_priority": RST_PRIORITY,
+            "mime_usable": {"text/latex": is_latex_math},  # a tabular is no math: its HTML is shown
             "no_input": self.no_input,
             "rst_document": RSTDocument(),
         }

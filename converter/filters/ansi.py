@@ -118,8 +118,12 @@ class Style:
             i += 1
 
     def colors(self) -> tuple[Color | None, Color | None]:
-        """Foreground and background as shown (swapped when inverse)."""
-        return (self.bg, self.fg) if self.inverse else (self.fg, self.bg)
+        """Foreground and background as shown: bold makes the eight basic foreground
+        colours intense (as Jupyter shows them), inverse swaps the two."""
+        fg = self.fg
+        if self.bold and isinstance(fg, int) and fg < 8:
+            fg += 8
+        return (self.bg, fg) if self.inverse else (fg, self.bg)
 
 
 def _span_open(style: Style) -> str:

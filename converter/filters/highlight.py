@@ -9,6 +9,8 @@ from markupsafe import Markup, escape
 
 # Kernel language names that pygments knows under another name.
 _LEXER_ALIASES = {"ipython": "python", "ipython2": "python2", "ipython3": "python3"}
+# Names that ask for IPython syntax; highlighted by our own lexer (IPython's needs IPython).
+_IPYTHON_NAMES = frozenset({"ipython", "ipython2", "ipython3"})
 
 
 @lru_cache(maxsize=128)
@@ -18,6 +20,10 @@ def _lexer(language: str) -> Any:
 
     from converter.lexing import accelerate
 
+    if language in _IPYTHON_NAMES:
+        from converter.filters.ipython_lexer import IPythonLexer
+
+        return accelerate(IPythonLexer())
     try:
         return accelerate(get_lexer_by_name(_LEXER_ALIASES.get(language, language)))
     except ClassNotFound:

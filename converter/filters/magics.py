@@ -78,6 +78,8 @@ def ipython2python(code: str) -> str:
     if code.startswith("%%"):
         first, _, body = code.partition("\n")
         name, _, args = first[2:].partition(" ")
+        if body and not body.endswith("\n"):
+            body += "\n"  # IPython hands a cell magic its body with the cell's last newline
         return f"get_ipython().run_cell_magic({name!r}, {args.strip()!r}, {body!r})"
     lines = code.split("\n")
     out: list[str] = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
@@ -39,12 +39,50 @@ SCRIPT_MIMETYPES = frozenset({WIDGET_VIEW, "application/javascript"})
 
 
 
-def choose_mimetype(data: dict, priority: Iterable[str]) -> str | None:
-    """The first mimetype of ``priority`` that ``data`` has, or None."""
+def choose_mimetype(data: dict, priority: Iterable[str], usable: Any = None) -> str | None:
+    """The first mimetype of ``priority`` that ``data`` has, or None.
+
+    ``usable`` maps a mimetype to a test of its payload: a representation the exporter
+    cannot show (a widget view whose state was not saved) gives way to the next one.
+    """
+    checks: Mapping[str, Callable[[Any], bool]] = usable if isinstance(usable, Mapping) else {}
     for mimetype in priority:
         if mimetype in data:
-            return mimetype
+            check = checks.get(mimetype)
+            if check is None or check(data[mimetype]):
+                return mimetype
     return None
+
+
+def saved_widget_test(widget_state: Any) -> Callable[[Any], bool]:
+    """A test for widget views: true when the notebook saved the state of the view's model."""
+    models = widget_state.get("state") if isinstance(widget_state, dict) else None
+    saved = frozenset(models) if isinstance(models, dict) else frozenset()
+
+    def has_state(view: Any) -> bool:
+        return isinstance(view, dict) and view.get("model_id") in saved
+
+    return has_state
+
+
+# LaTeX that is one formula: what a ``math`` directive or MathJax can show.
+_MATH_DELIMITERS = (("$$", "$$"), ("\\[", "\\]"), ("\\(", "\\)"), ("$", "$"))
+_MATH_ENVIRONMENTS = ("equation", "equation*", "align", "align*", "gather", "gather*", "multline",
+                      "multline*", "eqnarray", "eqnarray*", "displaymath", "math", "flalign", "flalign*")
+
+
+def is_latex_math(payload: Any) -> bool:
+    """Whether a text/latex output is math (``$...$``, ``\\[...\\]``, an equation
+    environment) rather than a document fragment such as a ``tabular``."""
+    text = "".join(payload) if isinstance(payload, list) else payload
+    if not isinstance(text, str):
+        return False
+    text = text.strip()
+    for open_, close in _MATH_DELIMITERS:
+        if text.startswith(open_) and text.endswith(close) and len(text) > len(open_) + len(close):
+            return close not in text[len(open_):-len(close)]  # "$a$ and $b$" is text with math in it
+    return any(text.startswith(f"\\begin{{{name}}}") and text.endswith(f"\\end{{{name}}}")
+               for name in _MATH_ENVIRONMENTS)
 
 
 def data_uri(payload: Any, mimetype: str) -> str:

@@ -10,13 +10,13 @@ from mistune import HTMLRenderer
 from mistune.util import striptags
 
 from converter.filters.highlight import highlight_code
-from converter.markdown import resolve_image_token
+from converter.markdown import resolve_html_images, resolve_image_token
 
-_WHITESPACE = re.compile(r"\s+")
+_WHITESPACE = re.compile(r"\s")  # each space a dash, as JupyterLab does: "A  B" -> "A--B"
 
 
 def heading_id(text_html: str) -> str:
-    """The anchor Jupyter gives a heading: its text with spaces turned into dashes."""
+    """The anchor Jupyter gives a heading: its text with each space turned into a dash."""
     return _WHITESPACE.sub("-", html.unescape(striptags(text_html)).strip())
 
 
@@ -29,7 +29,7 @@ class NotebookHTMLRenderer(HTMLRenderer):
         super().__init__(escape=False)
 
     def render_token(self, token: dict[str, Any], state: Any) -> str:
-        return super().render_token(resolve_image_token(token, state), state)
+        return super().render_token(resolve_html_images(resolve_image_token(token, state), state), state)
 
     def heading(self, text: str, level: int, **attrs: Any) -> str:
         anchor = html.escape(heading_id(text))

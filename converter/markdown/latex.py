@@ -25,7 +25,7 @@ Token = dict[str, Any]
 HEADING_COMMANDS = ("section", "subsection", "subsubsection", "paragraph", "subparagraph", "subparagraph")
 _HTML_DROPPED = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->", re.S | re.I)
 _HTML_TAG = re.compile(r"<[^>]*>")
-_WHITESPACE = re.compile(r"\s+")
+_WHITESPACE = re.compile(r"\s")  # each space a dash, like the HTML heading ids
 # amsmath environments that make their own display and are errors inside $...$ or \[...\].
 _DISPLAY_ENVIRONMENT = re.compile(
     r"\\begin\{(equation|align|alignat|flalign|gather|multline|eqnarray)(\*?)\}[\s\S]*\\end\{\1\2\}"

@@ -10,8 +10,8 @@ as ``rst_document``; without one, each snippet is its own document.
 
 from __future__ import annotations
 
+import html
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from textwrap import indent
 from typing import Any, Iterable
@@ -20,6 +20,8 @@ from mistune.core import BaseRenderer
 
 from converter.markdown import resolve_image_token
 from converter.markdown.math import is_display, strip_delimiters
+from converter.markdown.rst_text import (SPACES, column_width, escape_interpreted, escape_text, guard_block,
+                                         may_follow, may_precede, uri)
 
 # Adornment characters by section depth (depth 1 first).
 ADORNMENTS = "=-~^\"'+`#*"
@@ -27,25 +29,6 @@ INDENT = "   "
 
 _MARKUP = frozenset({"emphasis", "strong", "codespan", "link", "image", "inline_math", "footnote_ref"})
 _TRANSPARENT = frozenset({"strikethrough"})  # no reST equivalent: keep the children
-_PRECEDE = set("-:/'\"<([{")
-_FOLLOW = set("-.,:;!?\\/'\")]}>")
-_TEXT_SPECIAL = re.compile(r"[\\*`|]|_(?![^\W_])")
-_INTERPRETED_SPECIAL = re.compile(r"[\\`<]")
-_SPACES = re.compile(r"\s*\n\s*")
-_BLOCK_START = re.compile(
-    r"""^(?:
-      \.\.(?:\s|$)                                          # comment or directive
-    | [-+*\u2022\u2023\u2043](?:\s|$)                       # bullet
-    | --|\u2014|[-+/]\w                                     # attribution, option list
-    | \(?(?:\d+|[A-Za-z]|[ivxlcdmIVXLCDM]+|\#)[.)](?:\s|$)  # enumerator
-    | :[^:\s`][^:`]*:(?:\s|$)                               # field list
-    | >>>                                                   # doctest
-    | ([!-/:-@\[-`{-~])\1{3,}\s*$                           # transition or adornment
-    )""",
-    re.VERBOSE,
-)
-
-
 @dataclass
 class RSTDocument:
     """State shared by the markdown snippets rendered into one reST document."""
@@ -69,50 +52,6 @@ class RSTDocument:
         return self.snippets
 
 
-def escape_text(text: str) -> str:
-    """Plain text for reST: backslash the characters that could start inline markup."""
-    return _TEXT_SPECIAL.sub(lambda m: "\\" + m.group(0), text.replace("\n", " "))
-
-
-def escape_interpreted(text: str) -> str:
-    """Text inside backquotes (link text, roles): backslash, backquote and ``<`` escaped."""
-    return _INTERPRETED_SPECIAL.sub(lambda m: "\\" + m.group(0), _SPACES.sub(" ", text).strip())
-
-
-def guard_block(text: str) -> str:
-    """Keep a paragraph a paragraph: escape a start that reST reads as a list, directive,
-    field, option or transition, and an ending ``::`` that announces a literal block."""
-    if text.endswith("::"):
-        text = text[:-1] + "\\:"
-    if _BLOCK_START.match(text):
-        text = "\\" + text
-    return text
-
-
-def column_width(text: str) -> int:
-    """Columns a title takes, as docutils counts them (wide East Asian characters are 2)."""
-    return sum(
-        0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1
-        for c in text
-    )
-
-
-def uri(url: str) -> str:
-    """A URL safe inside ``<...>`` or a directive argument: no spaces, no closing bracket,
-    and no trailing underscore (which would make it a reference name)."""
-    for char, code in ((" ", "%20"), ("\t", "%09"), ("\n", ""), ("\\", "%5C"), ("<", "%3C"), (">", "%3E"), ("`", "%60")):
-        url = url.replace(char, code)
-    return url[:-1] + "\\_" if url.endswith("_") else url
-
-
-def _may_precede(char: str) -> bool:
-    return char.isspace() or char in _PRECEDE or (ord(char) > 127 and unicodedata.category(char) in ("Ps", "Pi", "Pf", "Pd", "Po"))
-
-
-def _may_follow(char: str) -> bool:
-    return char.isspace() or char in _FOLLOW or (ord(char) > 127 and unicodedata.category(char) in ("Pe", "Pi", "Pf", "Pd", "Po"))
-
-
 def _hang(marker: str, body: str) -> str:
     """``body`` after ``marker``, its later lines indented to line up under the first."""
     first, _, rest = body.partition("\n")
@@ -127,8 +66,8 @@ def _plain(tokens: Iterable[dict[str, Any]]) -> str:
             parts.append(_plain(token["children"]))
         elif token["type"] == "inline_math":
             parts.append(strip_delimiters(token["raw"]))
-        elif token["type"] in ("text", "codespan", "escaped_dollar"):
-            parts.append(token["raw"])
+        elif token["type"] in ("text", "codespan", "escaped_dollar"):  # text decodes &amp; and &#124;
+            parts.append(html.unescape(token["raw"]) if token["type"] == "text" else token["raw"])
         elif token["type"] in ("softbreak", "linebreak"):
             parts.append(" ")
     return "".join(parts)
@@ -186,10 +125,10 @@ class RSTRenderer(BaseRenderer):
                 pieces.append((text, token["type"] in _MARKUP))
         out = ""
         for index, (text, markup) in enumerate(pieces):
-            if markup and out and not _may_precede(out[-1]):
+            if markup and out and not may_precede(out[-1]):
                 out += "\\ "
             out += text
-            if markup and index + 1 < len(pieces) and not _may_follow(pieces[index + 1][0][0]):
+            if markup and index + 1 < len(pieces) and not may_follow(pieces[index + 1][0][0]):
                 out += "\\ "
         return out
 
@@ -201,7 +140,7 @@ class RSTRenderer(BaseRenderer):
                 yield token
 
     def text(self, token: dict[str, Any], state: Any) -> str:
-        return escape_text(token["raw"])
+        return escape_text(html.unescape(token["raw"]))
 
     escaped_dollar = text  # a literal $; only HTML pages need it kept away from MathJax
 
@@ -224,7 +163,7 @@ class RSTRenderer(BaseRenderer):
         return f"``{code}``"
 
     def inline_math(self, token: dict[str, Any], state: Any) -> str:
-        formula = _SPACES.sub(" ", strip_delimiters(token["raw"])).strip().replace("`", "\\`")
+        formula = SPACES.sub(" ", strip_delimiters(token["raw"])).strip().replace("`", "\\`")
         return f":math:`{formula}`" if formula else ""
 
     def link(self, token: dict[str, Any], state: Any) -> str:
@@ -254,7 +193,7 @@ class RSTRenderer(BaseRenderer):
         return len(children) == 1 and children[0]["type"] == "image"
 
     def _image_options(self, image: dict[str, Any], target: str | None) -> dict[str, str]:
-        alt = _SPACES.sub(" ", _plain(image["children"])).strip()
+        alt = SPACES.sub(" ", _plain(image["children"])).strip()
         return {"alt": alt, "target": uri(target) if target else ""}
 
     def _substitution(self, image: dict[str, Any], target: str | None, state: Any, definitions: list[str]) -> str:

@@ -52,7 +52,7 @@ class ExtractOutputsPreprocessor(Preprocessor):
             try:
                 resources.outputs[name] = file_data(data[mimetype], mimetype)
             except (binascii.Error, ValueError):
-                raise ExportError(f"cell {index}, output {output_index}: {mimetype} data is not valid base64") from None
+                raise ExportError(f"cell {index + 1}, output {output_index + 1}: {mimetype} data is not valid base64") from None
             output.setdefault("metadata", NotebookNode()).setdefault("filenames", NotebookNode())[mimetype] = name
 
 
