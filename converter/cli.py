@@ -96,6 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
                          help="leave out cells whose source matches this regular expression (repeatable)")
     content.add_argument("--clear-metadata", action="store_true",
                          help="drop cell and notebook metadata except tags, kernelspec and language_info")
+    content.add_argument("--strict", action="store_true",
+                         help="--to pdf: fail on a formula or raw LaTeX that xelatex rejects "
+                         "(default: show it as its source, warn and finish the PDF)")
     content.add_argument("--coalesce-streams", action="store_true",
                          help="merge consecutive stdout/stderr outputs (done anyway after --execute)")
     info = parser.add_argument_group("information")
@@ -158,6 +161,7 @@ EXPORTER_OPTIONS = {
     "sanitize_html": "sanitize_html",
     "embed_images": "embed_images",
     "nbformat_minor": "nbformat_minor",
+    "strict": "strict",
 }
 
 
@@ -300,6 +304,8 @@ def convert_one(job: Job, exporter, args: argparse.Namespace) -> str | None:
             write_atomic(target, exporter.render(nb, resources))  # like papermill: see how far it got
             message += f" (partly executed notebook written to {target})"
         raise type(error)(message) from error
+    for warning in resources.warnings:
+        print(f"nbconv: warning: {job.label}: {warning}", file=sys.stderr)
     if target is None:
         stream = sys.stdout.buffer
         stream.write(encode_text(body))

@@ -30,6 +30,7 @@ class Resources:
     outputs: dict[str, bytes] = field(default_factory=dict)
     output_extension: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # one line each; the CLI prints them
 
     def __getitem__(self, key: str) -> Any:
         if key in self.__dataclass_fields__:

@@ -101,6 +101,13 @@ def _extract_attachments(context: Any, source: str, attachments: dict | None = N
     return _ATTACHMENT_URL.sub(replace, source)
 
 
+def _tex_compatible(tex: str) -> str:
+    """LaTeX a notebook output carries for MathJax, made TeX (see filters.tex_compat)."""
+    from converter.filters.tex_compat import tex_compatible
+
+    return tex_compatible(tex)
+
+
 @jinja2.pass_context
 def _markdown2latex(context: Any, source: str, attachments: dict | None = None) -> str:
     """Markdown as LaTeX; its images are extracted through the exporter's ``latex_files``."""
@@ -183,6 +190,7 @@ FILTERS = {
 
     "markdown2latex": _markdown2latex,
     "escape_latex": latex.escape_latex,
+    "tex_compatible": _tex_compatible,
     "escape_verbatim": latex.escape_verbatim,
     "ansi2latex": ansi.ansi_to_latex,
     "highlight_latex": highlight.highlight_latex,

@@ -260,10 +260,10 @@ def test_latex_failure_names_notebook_and_shows_the_error_lines(tool, tmp_path):
     nb = new_notebook(cells=[new_raw_cell("\\undefinedmacro{x}", metadata={"raw_mimetype": "text/latex"})])
     source = tmp_path / "broken.ipynb"
     source.write_text(json.dumps(nb))
-    done = run_nbconv("--to", "pdf", source)
+    done = run_nbconv("--to", "pdf", "--strict", source)  # without --strict: shown as source
     assert done.returncode == 10
     message = done.stderr.decode()
-    assert message.startswith(f"nbconv: error: {source}: broken: xelatex failed")
+    assert message.startswith(f"nbconv: error: {source}: broken: cell 1 of 1: xelatex failed")
     assert "Undefined control sequence" in message and "\\undefinedmacro" in message
     assert len(message.splitlines()) < 12
     assert not (tmp_path / "broken.pdf").exists()

@@ -19,6 +19,8 @@ from converter.exporters.base import TemplateExporter
 from converter.filters import images
 from converter.filters.highlight import notebook_language
 from converter.filters.latex import safe_file_name
+from converter.filters.latex_scripts import font_setup, notebook_texts, scripts_in
+from converter.filters.tex_compat import PREAMBLE as MATHJAX_COMPAT
 from converter.filters.mime import LATEX_PRIORITY
 from converter.filters.svg import svg_to_pdf
 from converter.markdown.latex import LatexDocument
@@ -107,6 +109,8 @@ class LatexExporter(TemplateExporter):
 
     output_extension: ClassVar[str] = ".tex"
     template_entry: ClassVar[str] = "index.tex.j2"
+    # Formulas, raw LaTeX and cells marked in the source, so a compile error can be traced.
+    marks_fragments: ClassVar[bool] = False
 
     template: str = "article"
     no_input: bool = False
@@ -115,9 +119,13 @@ class LatexExporter(TemplateExporter):
 
     def template_context(self, nb: NotebookNode, resources: Resources) -> dict[str, Any]:
         metadata = nb.metadata
+        title = _text(metadata.get("title")) or resources.name
+        authors = _authors(metadata)
         return {
-            "title": _text(metadata.get("title")) or resources.name,
-            "authors": _authors(metadata),
+            "title": title,
+            "authors": authors,
+            "script_fonts": font_setup(scripts_in([title, *authors, *notebook_texts(nb)])),
+            "mathjax_compat": MATHJAX_COMPAT,
             "date": _text(metadata.get("date")),
             "language": notebook_language(metadata),
             "mime_priority": LATEX_PRIORITY,
@@ -125,5 +133,5 @@ class LatexExporter(TemplateExporter):
             "no_prompt": self.no_prompt,
             "pygments_style": self.pygments_style,
             "latex_files": LatexFiles(nb, resources),
-            "latex_document": LatexDocument(),
+            "latex_document": LatexDocument(markers=self.marks_fragments, warnings=resources.warnings),
         }

@@ -20,14 +20,19 @@ from typing import ClassVar
 from converter.notebook import NotebookNode
 
 from converter.errors import LatexError
+from converter.exporters import tex_fragments
 from converter.exporters.latex import LatexExporter
 from converter.pipeline import Resources
 from converter.writer import write_side_files
 
 JOB = "notebook"
 MAX_RUNS = 4
+# Formulas or raw LaTeX outputs shown as source before the document counts as broken.
+MAX_FALLBACKS = 20
+_ERROR_LINE = re.compile(r"^\./" + JOB + r"\.tex:(\d+): ", re.M)
 _RERUN = re.compile(r"Rerun to get|Label\(s\) may have changed|No file " + JOB + r"\.(toc|lof|lot)")
 _LOG_CONTEXT_LINES = 12
+_STATISTICS = "Here is how much of TeX's memory you used:"
 
 
 def relevant_log_lines(log: str) -> list[str]:
@@ -38,6 +43,8 @@ def relevant_log_lines(log: str) -> list[str]:
     line, the end of the log is the best clue (a fatal error or a kill).
     """
     lines = log.splitlines()
+    if _STATISTICS in lines:
+        lines = lines[:lines.index(_STATISTICS)]
     picked: list[str] = []
     for index, line in enumerate(lines):
         if line.startswith("!") or re.match(r"^\.?/?[^:\s]*\.tex:\d+: ", line):
@@ -55,12 +62,19 @@ def relevant_log_lines(log: str) -> list[str]:
 
 @dataclass
 class PDFExporter(LatexExporter):
-    """``--to pdf``: same templates and options as ``--to latex``, plus ``latex_timeout``."""
+    """``--to pdf``: same templates and options as ``--to latex``, plus ``latex_timeout``.
+
+    A formula or raw LaTeX output that xelatex rejects (TeX is stricter than MathJax) is
+    shown as its source with a note and a warning, and the rest of the PDF is made;
+    ``strict`` makes it an error instead.
+    """
 
     output_extension: ClassVar[str] = ".pdf"
+    marks_fragments: ClassVar[bool] = True
 
     latex_command: str = "xelatex"
     latex_timeout: float = 120.0
+    strict: bool = False
 
     def render(self, nb: NotebookNode, resources: Resources) -> bytes:
         latex = super().render(nb, resources)
@@ -71,9 +85,37 @@ class PDFExporter(LatexExporter):
                              "(apt-get install texlive-xetex) or TeX Live")
         with tempfile.TemporaryDirectory(prefix="nbconv-pdf-") as temp:
             directory = Path(temp)
-            (directory / f"{JOB}.tex").write_text(latex, encoding="utf-8")
             write_side_files(directory, files)
-            return self._compile(xelatex, directory, resources)
+            for _ in range(MAX_FALLBACKS + 1):
+                (directory / f"{JOB}.tex").write_text(latex, encoding="utf-8")
+                try:
+                    return self._compile(xelatex, directory, resources)
+                except LatexError as error:
+                    latex = self._without_failed_fragment(latex, directory, error, resources)
+            raise LatexError(f"{resources.name}: more than {MAX_FALLBACKS} formulas or raw LaTeX outputs "
+                             "did not compile")
+
+    def _without_failed_fragment(self, latex: str, directory: Path, error: LatexError,
+                                 resources: Resources) -> str:
+        """``latex`` with the fragment xelatex failed on shown as source, or ``error``
+        raised again (naming the cell) when the failure is elsewhere or ``strict``."""
+        log_path = directory / f"{JOB}.log"
+        log = log_path.read_text("utf-8", "replace") if log_path.is_file() else ""
+        found = _ERROR_LINE.search(log)
+        if found is None:
+            raise error
+        where = tex_fragments.locate(latex, int(found.group(1)))
+        cell = tex_fragments.cell_label(where.cell)
+        if where.fragment is None or self.strict:
+            raise LatexError(str(error).replace(": xelatex failed", f": {cell}xelatex failed", 1)) from None
+        problem = log[found.end():].split("\n", 1)[0].strip()
+        source = " ".join(latex[where.fragment.start:where.fragment.end].split())
+        snippet = source if len(source) <= 60 else source[:57] + "..."
+        resources.warnings.append(f"{cell}LaTeX that did not compile ({problem}) is shown as its source: {snippet}")
+        for leftover in directory.glob(f"{JOB}.*"):
+            if leftover.suffix != ".tex":
+                leftover.unlink()  # a run that stopped early may leave a broken .aux
+        return tex_fragments.replace(latex, where.fragment)
 
     def _compile(self, xelatex: str, directory: Path, resources: Resources) -> bytes:
         env = {**os.environ, "openin_any": "p", "openout_any": "p"}

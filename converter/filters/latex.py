@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
+from converter.filters.latex_scripts import wrap_scripts
+
 _SPECIAL = {
     "\\": r"\textbackslash{}",
     "{": r"\{",
@@ -39,13 +41,14 @@ def strip_control(text: str) -> str:
 
 
 def escape_latex(text: str) -> str:
-    """Plain text for running LaTeX text: every special character made literal."""
-    return _SPECIAL_PATTERN.sub(lambda m: _SPECIAL[m.group()], strip_control(text))
+    """Plain text for running LaTeX text: every special character made literal, and
+    characters of scripts the main font lacks set in a font that has them."""
+    return wrap_scripts(_SPECIAL_PATTERN.sub(lambda m: _SPECIAL[m.group()], strip_control(text)))
 
 
 def escape_verbatim(text: str) -> str:
     """Text for a Verbatim environment with ``commandchars=\\\\\\{\\}``: only ``\\ { }`` are special."""
-    return _VERBATIM_PATTERN.sub(lambda m: _VERBATIM_SPECIAL[m.group()], strip_control(text))
+    return wrap_scripts(_VERBATIM_PATTERN.sub(lambda m: _VERBATIM_SPECIAL[m.group()], strip_control(text)))
 
 
 def latex_url(url: str) -> str | None:

@@ -14,6 +14,8 @@ from typing import Any, Iterable, TextIO
 from pygments.formatters.latex import LatexFormatter, _get_ttype_name
 from pygments.token import Escape, Token
 
+from converter.filters.latex_scripts import wrap_scripts
+
 # The characters pygments' escape_tex replaces, and the macro names it uses for them.
 _ESCAPED = {"\\": "Zbs", "{": "Zob", "}": "Zcb", "^": "Zca", "_": "Zus", "&": "Zam", "<": "Zlt",
             ">": "Zgt", "#": "Zsh", "%": "Zpc", "$": "Zdl", "-": "Zhy", "'": "Zsq", '"': "Zdq",
@@ -50,7 +52,7 @@ class LatexCodeFormatter(LatexFormatter):
         write(f"\\begin{{{self.envname}}}[commandchars=\\\\\\{{\\}}]\n")
         for ttype, value in tokensource:
             if ttype not in Escape:
-                value = value.translate(self._escapes)
+                value = wrap_scripts(value.translate(self._escapes))
             style = self._style(ttype)
             if not style:
                 write(value)

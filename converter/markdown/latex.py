@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from mistune.core import BaseRenderer, BlockState
@@ -18,6 +18,7 @@ from mistune.core import BaseRenderer, BlockState
 from converter.filters.highlight import highlight_latex
 from converter.filters.latex import escape_latex, latex_url
 from converter.markdown import resolve_image_token
+from converter.filters.tex_compat import balanced_braces, tex_compatible
 from converter.markdown.math import strip_delimiters
 
 Token = dict[str, Any]
@@ -31,7 +32,10 @@ _DISPLAY_ENVIRONMENT = re.compile(
     r"\\begin\{(equation|align|alignat|flalign|gather|multline|eqnarray)(\*?)\}[\s\S]*\\end\{\1\2\}"
 )
 _URL_BREAK = re.compile(r"[/.?=-]")
+# Inline code breaks where an identifier or path has a separator (after ``.``, ``_``, ``/``).
+_CODE_BREAK = re.compile(r"\\_|[./]")
 _TARGET_UNSAFE = re.compile(r"[^A-Za-z0-9_.:-]")
+_INLINE_CLOSINGS = ("$$", "$", "\\)", "\\]")
 # Tables whose widest cells add up to more characters than this get wrapping columns.
 _WRAP_TABLE_WIDTH = 70
 
@@ -41,6 +45,28 @@ class LatexDocument:
     """State shared by the markdown cells rendered into one LaTeX document."""
 
     footnotes: int = 0  # numbered so far: each cell's footnotes continue the count
+    markers: bool = False  # mark formulas and raw LaTeX (for the PDF exporter's fallback)
+    warnings: list[str] = field(default_factory=list)
+
+    def fragment(self, tex: str, kind: str = "block") -> str:
+        """``tex`` between comment lines naming it a fragment the PDF exporter may replace
+        by its source when it does not compile (``kind``: inline or block)."""
+        if not self.markers:
+            return tex
+        if kind == "inline":  # the closing delimiter stays on the text's line: no space is lost
+            closing = next((end for end in _INLINE_CLOSINGS if tex.endswith(end) and len(tex) > len(end)), "")
+            return f"%nbconv-inline{{\n{tex[:len(tex) - len(closing)]}%nbconv-inline}}\n{closing}"
+        return f"%nbconv-{kind}{{\n{tex}%nbconv-{kind}}}\n"
+
+
+def _math(raw: str, state: BlockState, kind: str) -> str:
+    tex = tex_compatible(latex_math(raw))
+    document = state.env.get("latex_document")
+    if not balanced_braces(tex):  # it would swallow the rest of the document
+        if document:
+            document.warnings.append(f"a formula with unbalanced braces is shown as its source: {raw[:60]}")
+        return "\\nbtexsource{\\texttt{" + escape_latex(" ".join(raw.split())) + "}}"
+    return document.fragment(tex, kind) if document else tex
 
 
 def _footnote_number(token: Token, state: BlockState) -> int:
@@ -112,7 +138,8 @@ class LatexRenderer(BaseRenderer):
         return "\\nbstrike{" + self.children(token, state) + "}"
 
     def codespan(self, token: Token, state: BlockState) -> str:
-        return "\\texttt{" + escape_latex(token["raw"]) + "}"
+        code = _CODE_BREAK.sub(lambda m: m.group() + "\\allowbreak{}", escape_latex(token["raw"]))
+        return "\\texttt{" + code + "}"
 
     def linebreak(self, token: Token, state: BlockState) -> str:
         return "\\newline\n"
@@ -124,7 +151,7 @@ class LatexRenderer(BaseRenderer):
         return ""
 
     def inline_math(self, token: Token, state: BlockState) -> str:
-        return latex_math(token["raw"])
+        return _math(token["raw"], state, "inline")
 
     def link(self, token: Token, state: BlockState) -> str:
         text = self.children(token, state)
@@ -177,7 +204,7 @@ class LatexRenderer(BaseRenderer):
         return highlight_latex(token["raw"], language) + "\n"
 
     def block_math(self, token: Token, state: BlockState) -> str:
-        return latex_math(token["raw"]) + "\n\n"
+        return _math(token["raw"], state, "block") + "\n\n"
 
     def block_quote(self, token: Token, state: BlockState) -> str:
         return "\\begin{quote}\n" + self.children(token, state) + "\\end{quote}\n\n"

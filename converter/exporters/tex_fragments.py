@@ -1,0 +1,96 @@
+"""Tracing an xelatex error back to the formula, raw LaTeX and cell it came from.
+
+With ``LatexDocument.markers`` on, each formula and raw LaTeX output sits between
+``%nbconv-inline{`` / ``%nbconv-inline}`` (or ``block``) comment lines, and each cell
+starts with ``%nbconv-cell N TOTAL``: comments, so TeX never sees them. Given the line
+of the .tex file an error names, ``locate`` finds the innermost fragment around it and
+the cell it belongs to; ``replace`` swaps that fragment for its source, shown verbatim
+with a note, so the rest of the document can still be typeset.
+
+Markers are paired with one linear scan (a stack), so a notebook that forges marker
+comments in its own raw LaTeX can only confuse the mapping, never slow it down.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from converter.filters.latex import escape_latex, escape_verbatim
+
+_INLINE_CLOSING = re.compile(r"\$\$|\$|\\\)|\\\]")
+# Fragment markers may follow text on their line; an escaped ``\%`` is no marker.
+_MARKER = re.compile(r"(?<!\\)%nbconv-(?:(inline|block)([{}])|cell (\d+) (\d+))$", re.M)
+
+
+@dataclass
+class Fragment:
+    kind: str          # inline or block
+    start: int         # offset of the first character after the opening marker line
+    end: int           # offset after the closing marker (and an inline formula's delimiter)
+    first_line: int    # 1-based lines of the .tex file the fragment spans
+    last_line: int
+
+
+@dataclass
+class Located:
+    fragment: Fragment | None
+    cell: tuple[int, int] | None  # (1-based index, number of cells)
+
+
+def locate(tex: str, line: int) -> Located:
+    """The innermost fragment spanning ``line`` (1-based) and the cell that holds it."""
+    counted = [0, 1]  # offset counted up to, and the line there
+
+    def line_of(offset: int) -> int:
+        counted[1] += tex.count("\n", counted[0], offset)
+        counted[0] = offset
+        return counted[1]
+
+    open_markers: list[tuple[str, int, int]] = []
+    best: Fragment | None = None
+    cell: tuple[int, int] | None = None
+    for match in _MARKER.finditer(tex):
+        marker_line = line_of(match.start())
+        if match.group(3):
+            if marker_line <= line:
+                cell = (int(match.group(3)), int(match.group(4)))
+            continue
+        if marker_line > line and not open_markers:
+            break
+        kind, brace = match.group(1), match.group(2)
+        if brace == "{":
+            open_markers.append((kind, match.end() + 1, marker_line + 1))
+        elif open_markers and open_markers[-1][0] == kind:
+            _, start, first_line = open_markers.pop()
+            # An inline formula's closing delimiter is on the line after its marker.
+            last_line = marker_line + (kind == "inline")
+            if first_line <= line <= last_line and (best is None or first_line >= best.first_line):
+                best = Fragment(kind, start, _closing_end(tex, match.end(), kind), first_line, last_line)
+    return Located(best, cell)
+
+
+def _closing_end(tex: str, marker_end: int, kind: str) -> int:
+    """Where a fragment ends: after its closing marker's line, and for inline math after
+    the delimiter that follows it there."""
+    end = marker_end + 1
+    if kind == "inline":
+        delimiter = _INLINE_CLOSING.match(tex, end)
+        end = delimiter.end() if delimiter else end
+    return end
+
+
+def replace(tex: str, fragment: Fragment) -> str:
+    """``tex`` with ``fragment`` shown as its source instead of typeset."""
+    source = _MARKER.sub("", tex[fragment.start:fragment.end]).strip("\n")
+    if fragment.kind == "inline":
+        shown = "\\nbtexsource{\\texttt{" + escape_latex(" ".join(source.split())) + "}}"
+    else:
+        shown = ("\\par\\nbtexsource{}\n\\begin{NBOutput}\n" + escape_verbatim(source)
+                 + "\n\\end{NBOutput}\n")
+    return tex[:fragment.start] + shown + tex[fragment.end:]
+
+
+def cell_label(cell: tuple[int, int] | None) -> str:
+    """``cell 3 of 12: `` for messages, or nothing outside any cell (the preamble)."""
+    return f"cell {cell[0]} of {cell[1]}: " if cell else ""

@@ -1,0 +1,242 @@
+"""PDFs that never fail on a notebook Jupyter renders (issue 18, items 11-14 and 19).
+
+Every test compiles with the real xelatex and reads the PDF back with poppler's tools.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import time
+import unicodedata
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from converter.exporters import tex_fragments
+from converter.filters.tex_compat import balanced_braces, tex_compatible
+from tests.conftest import need, run_nbconv
+from tests.nbbuild import code, markdown, notebook, raw, write
+
+MATHJAX_ONLY = (
+    "Typeset by $\\LaTeX$ and $\\TeX$; a smiley $\\unicode{x263A}$ and $\\unicode[Arial]{9787}$; "
+    "styled $\\style{color:red}{s_1}$, classed $\\class{big}{c_2}$, boxed $\\bbox[yellow]{b_3}$, "
+    "$\\require{cancel}r_4$, coloured $\\color{red}{k_5} + 1$, $\\cssId{here}{i_6}$.\n\n"
+    "Define $\\newcommand{\\RR}{\\mathbb{R}} x \\in \\RR$ and $\\def\\half#1{\\frac{#1}{2}} \\half{y}$, "
+    "use later.\n\n"
+    "$$\\begin{align} a &= b + c \\\\ d &= e \\end{align}$$\n"
+)
+LATER_USE = "Later: $z \\in \\RR$ and $\\half{w}$ and $\\renewcommand{\\RR}{\\mathbb{Q}} q \\in \\RR$."
+SCRIPTS = {
+    "Chinese": "中文文本",
+    "Japanese": "日本語のテキスト",
+    "Korean": "한국어",
+    "Arabic": "العربية",
+    "Hindi": "हिन्दी",
+    "emoji": "😀",
+    "Greek": "Ελληνικά",
+    "Cyrillic": "Кириллица",
+}
+FONTS = {"Noto Sans CJK SC": "NotoSansCJK", "Noto Naskh Arabic": "NotoNaskhArabic",
+         "Noto Sans Devanagari": "NotoSansDevanagari", "Symbola": "Symbola"}
+
+
+def need_xelatex() -> None:
+    need(shutil.which("xelatex") is not None, "xelatex not installed (Debian package texlive-xetex)")
+    need(shutil.which("pdftotext") is not None, "pdftotext not installed (Debian package poppler-utils)")
+
+
+def need_fonts() -> None:
+    families = subprocess.run(["fc-list", ":", "family"], capture_output=True, text=True).stdout \
+        if shutil.which("fc-list") else ""
+    missing = [font for font in FONTS if font not in families]
+    need(not missing, f"fonts {missing} not installed (Debian packages fonts-noto-cjk fonts-noto-core fonts-symbola)")
+
+
+def pdf_text(pdf: Path, *options: str) -> str:
+    return subprocess.run(["pdftotext", *options, str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def normalized(text: str) -> str:
+    """pdftotext writes Arabic as presentation forms in visual order: compare their NFKC letters."""
+    return unicodedata.normalize("NFKC", text)
+
+
+@pytest.fixture(scope="module")
+def every_construct(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    need_xelatex()
+    need_fonts()
+    folder = tmp_path_factory.mktemp("constructs")
+    prose = " ".join(f"{name}: {text}." for name, text in SCRIPTS.items())
+    nb = notebook(
+        markdown("# Everything MathJax accepts\n\n" + MATHJAX_ONLY),
+        markdown(LATER_USE),
+        markdown(prose),
+        code("# комментарий Ελληνικά 中文 😀 العربية\nx = 1", outputs=[
+            {"output_type": "stream", "name": "stdout", "text": "出力 vývoj Ωμέγα\n"}]),
+        code("print('x')", outputs=[{"output_type": "display_data", "metadata": {},
+                                     "data": {"text/latex": "$$\\LaTeX \\text{ in output } \\unicode{x263A}$$",
+                                              "text/plain": "latex"}}]),
+    )
+    path = write(nb, folder / "constructs.ipynb")
+    done = run_nbconv("--to", "pdf", path, timeout=240)
+    return folder / "constructs.pdf", done
+
+
+def test_mathjax_only_constructs_and_every_script_compile(every_construct):
+    pdf, done = every_construct
+    assert done.returncode == 0, done.stderr.decode()
+    assert b"warning" not in done.stderr  # translated, not shown as source
+    text = normalized(pdf_text(pdf))
+    for expected in ("Typeset by", "a smiley", "\u263a", "\u263b", "Define", "use later", "Later:",
+                     "in output"):
+        assert expected in text, expected
+    assert "TeX error" not in text
+    assert text.count("\u2208") >= 3  # \in, from three formulas using \RR
+    for name, sample in SCRIPTS.items():
+        if name == "Hindi":  # pdftotext drops Devanagari vowel signs it reorders; the consonants stay
+            assert "ह" in text and "न" in text
+        elif name == "Arabic":
+            assert all(word in text for word in ("العربية",)) or "ةيبرعلا" in text
+        else:
+            assert sample in text, name
+    assert "комментарий" in text and "出力" in text and "Ωμέγα" in text
+
+
+def test_each_script_is_set_in_a_font_that_has_it(every_construct):
+    pdf, done = every_construct
+    assert done.returncode == 0
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+    for family, name in FONTS.items():
+        assert name in fonts.replace(" ", ""), family
+
+
+def test_formula_or_raw_latex_xelatex_rejects_is_shown_as_source(tmp_path):
+    need_xelatex()
+    nb = notebook(
+        markdown("Before $\\undefinedcommand{x}$ after."),
+        raw("\\begin{tabular}{q} broken \\end{tabular}", raw_mimetype="text/latex"),
+        code("1", outputs=[{"output_type": "execute_result", "execution_count": 1, "metadata": {},
+                            "data": {"text/latex": "$\\alsoundefined$", "text/plain": "1"}}]),
+        markdown("The end with $x^2$ fine."),
+    )
+    path = write(nb, tmp_path / "broken.ipynb")
+    done = run_nbconv("--to", "pdf", path, timeout=240)
+    assert done.returncode == 0, done.stderr.decode()
+    warnings = [line for line in done.stderr.decode().splitlines() if "warning" in line]
+    assert len(warnings) == 3, warnings
+    assert "cell 1 of 4" in warnings[0] and "undefinedcommand" in warnings[0]
+    assert "cell 2 of 4" in warnings[1] and "cell 3 of 4" in warnings[2]
+    text = pdf_text(tmp_path / "broken.pdf")
+    assert text.count("TeX error, source shown:") == 3
+    assert "\\undefinedcommand{x}" in text and "\\alsoundefined" in text and "broken" in text
+    assert "Before" in text and "after." in text and "The end with" in text
+
+
+def test_strict_fails_naming_the_cell_without_tex_statistics(tmp_path):
+    need_xelatex()
+    nb = notebook(markdown("fine"), markdown("Broken $\\undefinedcommand$ here."), markdown("fine"))
+    path = write(nb, tmp_path / "strict.ipynb")
+    done = run_nbconv("--to", "pdf", "--strict", path, timeout=240)
+    assert done.returncode == 10
+    message = done.stderr.decode()
+    assert message.startswith(f"nbconv: error: {path}: strict: cell 2 of 3: xelatex failed")
+    assert "Undefined control sequence" in message
+    assert "memory you used" not in message and "strings out of" not in message
+    assert not (tmp_path / "strict.pdf").exists()
+
+
+def test_unbalanced_formula_does_not_swallow_the_document(tmp_path):
+    need_xelatex()
+    nb = notebook(markdown("Bad $\\frac{1}{$ and more text."), markdown("Second cell text."))
+    path = write(nb, tmp_path / "unbalanced.ipynb")
+    done = run_nbconv("--to", "pdf", path, timeout=240)
+    assert done.returncode == 0, done.stderr.decode()
+    assert "unbalanced braces" in done.stderr.decode()
+    text = pdf_text(tmp_path / "unbalanced.pdf")
+    assert "Second cell text." in text and "and more text." in text
+
+
+def test_long_unbreakable_words_stay_inside_the_margin(tmp_path):
+    need_xelatex()
+    long_path = "/usr/lib/python3/dist-packages/some_package/submodule/another_very_long_module_name.py"
+    nb = notebook(
+        markdown("Use `sklearn.feature_extraction.text.FeatureHasherWithAVeryLongName.transform_method_name` "
+                 "and `" + long_path + "` in prose."),
+        code("f()", outputs=[{"output_type": "error", "ename": "ValueError", "evalue": "x", "traceback": [
+            "\x1b[0;31mValueError\x1b[0m Traceback", f"\x1b[0;32mFile {long_path}:123\x1b[0m, in \x1b[0;36mf\x1b[0m"]}]),
+    )
+    path = write(nb, tmp_path / "long.ipynb")
+    done = run_nbconv("--to", "pdf", path, timeout=240)
+    assert done.returncode == 0, done.stderr.decode()
+    page = ET.fromstring(re.sub(r"<!DOCTYPE[^>]*>", "", pdf_text(tmp_path / "long.pdf", "-bbox"))
+                         .replace('xmlns="http://www.w3.org/1999/xhtml"', ""))
+    first = page.find(".//page")
+    width = float(first.get("width"))
+    right_margin = width - 2.5 / 2.54 * 72  # geometry margin=2.5cm
+    words = page.findall(".//word")
+    assert words
+    beyond = [(word.text, float(word.get("xMax"))) for word in words if float(word.get("xMax")) > right_margin + 1]
+    assert not beyond
+    joined = "".join(word.text for word in words)
+    assert "FeatureHasherWithAVeryLongName" in joined and "another_very_long_module_name.py" in joined
+
+
+def test_a_prompt_never_ends_a_page(tmp_path):
+    need_xelatex()
+    cells = []
+    for k in range(1, 60):  # paragraphs of varying height put prompts at many page positions
+        cells.append(markdown(" ".join(["filler"] * (9 * (k % 7 + 1)))))
+        cells.append(code(f"x = {k}\ny = x * 2\nprint(y)", count=k))
+    path = write(notebook(*cells), tmp_path / "prompts.ipynb")
+    done = run_nbconv("--to", "pdf", path, timeout=240)
+    assert done.returncode == 0, done.stderr.decode()
+    pdf = tmp_path / "prompts.pdf"
+    pages = pdf_text(pdf, "-layout").split("\f")
+    assert len([page for page in pages if page.strip()]) > 5
+    for number, page in enumerate(pages, 1):
+        lines = [line.strip() for line in page.splitlines() if line.strip() and not line.strip().isdigit()]
+        if lines:
+            assert not re.fullmatch(r"In \[\d+\]:", lines[-1]), f"page {number} ends with {lines[-1]}"
+
+
+def test_latex_output_carries_no_fragment_markers(tmp_path):
+    path = write(notebook(markdown("$x$ and $$y$$"), raw("\\relax", raw_mimetype="text/latex")), tmp_path / "m.ipynb")
+    done = run_nbconv("--to", "latex", "--stdout", path)
+    assert done.returncode == 0
+    assert b"%nbconv-" not in done.stdout and b"$x$ and" in done.stdout
+
+
+def test_tex_compatible_rewrites():
+    assert tex_compatible(r"\unicode{x263A} \unicode[Arial]{9786}") == r"\text{\symbol{9786}} \text{\symbol{9786}}"
+    assert tex_compatible(r"\newcommand{\RR}{\mathbb{R}} x\in\RR") == r"\gdef\RR{\mathbb{R}} x\in\RR"
+    assert tex_compatible(r"\renewcommand\v[2]{#1+#2}") == r"\gdef\v#1#2{#1+#2}"
+    assert tex_compatible(r"\def\f#1{#1^2} \f{x}") == r"\gdef\f#1{#1^2} \f{x}"
+    kept = r"\newcommand{\x}[2][a]{#1+#2}"  # an optional argument's default: left for TeX
+    assert tex_compatible(kept) == kept
+    assert tex_compatible(r"\unicode{xD800}") == r"\unicode{xD800}"  # a surrogate is no character
+    assert balanced_braces(r"\{ {a} \}") and not balanced_braces(r"\frac{1}{") and not balanced_braces("}{")
+
+
+@pytest.mark.parametrize("piece", ["\\newcommand{", "\\unicode{x41", "\\def\\a", "{" * 3])
+def test_tex_compatible_is_linear(piece):
+    def seconds(count: int) -> float:
+        text = piece * count
+        start = time.perf_counter()
+        tex_compatible(text)
+        balanced_braces(text)
+        return time.perf_counter() - start
+
+    small, large = seconds(5_000), seconds(40_000)
+    assert large < max(small, 0.002) * 8 * 4  # 8x the input: linear with slack, far from 64x
+
+
+def test_locate_ignores_forged_markers():
+    tex = "a\n%nbconv-block{\n%nbconv-inline}\n%nbconv-cell 2 9\nbad\n%nbconv-block}\nz\n"
+    found = tex_fragments.locate(tex, 5)
+    assert found.fragment is not None and found.fragment.kind == "block"
+    assert found.cell == (2, 9)
+    assert tex_fragments.locate("%nbconv-inline{\n" * 10_000, 3).fragment is None
