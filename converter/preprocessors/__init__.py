@@ -13,6 +13,7 @@ _MODULES = {
     "ClearOutputPreprocessor": "converter.preprocessors.clear_output",
     "CoalesceStreamsPreprocessor": "converter.preprocessors.coalesce_streams",
     "ExtractOutputsPreprocessor": "converter.preprocessors.extract_outputs",
+    "ExtractOutputPreprocessor": "converter.preprocessors.extract_outputs",  # nbconvert's spelling
     "InjectParametersPreprocessor": "converter.preprocessors.parameters",
     "RegexRemovePreprocessor": "converter.preprocessors.regex_remove",
     "TagRemovePreprocessor": "converter.preprocessors.tag_remove",
