@@ -52,12 +52,20 @@ def sample_notebook(path: Path) -> Path:
         language_info={"name": "python"},
     )
     nb.cells[1].metadata["collapsed"] = False
-    return write(nb, path)
+    return write(fixed_ids(nb), path)
 
 
 def executable_notebook(path: Path) -> Path:
-    return write(notebook(code("print('ran')", count=None), code("6 * 7", count=None),
-                          kernelspec={"name": "python3", "display_name": "Python 3", "language": "python"}), path)
+    nb = notebook(code("print('ran')", count=None), code("6 * 7", count=None),
+                  kernelspec={"name": "python3", "display_name": "Python 3", "language": "python"})
+    return write(fixed_ids(nb), path)
+
+
+def fixed_ids(nb):
+    """The same cell ids in every copy, so two runs can be compared byte for byte."""
+    for index, cell in enumerate(nb.cells):
+        cell.id = f"cell-{index}"
+    return nb
 
 
 def scratch(folder: Path, executes: bool) -> Path:
