@@ -418,6 +418,11 @@ _LIBRARY_VALUES: dict[str, Callable[[Any], Any]] = {
 _READ_ONLY_ALIASES = {"file_extension": "output_extension"}
 
 
+def read_only_alias(name: str) -> str | None:
+    """nbconv's attribute for an nbconvert attribute that is only read (``file_extension``)."""
+    return _READ_ONLY_ALIASES.get(name)
+
+
 def library_name(cls: type, name: str) -> str | None:
     """nbconv's field for nbconvert's keyword ``name`` on ``cls``, if it is one."""
     for klass in cls.__mro__:
@@ -435,59 +440,6 @@ def library_value(name: str, value: Any) -> Any:
         return convert(value)
     except (TypeError, ValueError) as error:
         raise ValueError(f"{name}: bad value {value!r}: {error}") from None
-
-
-def _fields(cls: type) -> dict:
-    return getattr(cls, "__dataclass_fields__", {})
-
-
-class AcceptsNbconvertNames(type):
-    """Metaclass: constructor keywords may use nbconvert's names (``template_name=``).
-
-    Class attributes that are not constructor fields (``enabled``) may be given too;
-    they are set after construction. From then on, ``KnownOptions`` guards attributes.
-    """
-
-    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
-        fields = _fields(cls)
-        translated: dict[str, Any] = {}
-        later: dict[str, Any] = {}
-        for name, value in kwargs.items():
-            target = library_name(cls, name) or name
-            value = library_value(target, value)
-            if fields and target not in fields:
-                if target in dir(cls) and not callable(getattr(cls, target, None)):
-                    later[target] = value
-                    continue
-                raise TypeError(f"{cls.__name__}() has no option {name!r} "
-                                f"(options: {', '.join(sorted(n for n in fields if fields[n].init))})")
-            translated[target] = value
-        instance = super().__call__(*args, **translated)
-        for name, value in later.items():
-            setattr(instance, name, value)
-        object.__setattr__(instance, "_options_fixed", True)
-        return instance
-
-
-class KnownOptions:
-    """Setting an option after construction takes effect under either name; an unknown
-    one raises AttributeError instead of being ignored."""
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if not name.startswith("_"):
-            name = library_name(type(self), name) or name
-            value = library_value(name, value)
-            if (self.__dict__.get("_options_fixed") and name not in self.__dict__
-                    and not hasattr(type(self), name)):
-                options = sorted(n for n in _fields(type(self)) if not n.startswith("_"))
-                raise AttributeError(f"{type(self).__name__} has no option {name!r} (options: {', '.join(options)})")
-        object.__setattr__(self, name, value)
-
-    def __getattr__(self, name: str) -> Any:  # only for names not found: nbconvert's
-        target = None if name.startswith("_") else (library_name(type(self), name) or _READ_ONLY_ALIASES.get(name))
-        if target is None:
-            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-        return getattr(self, target)
 
 
 # -- resources as a plain dict -----------------------------------------------------------

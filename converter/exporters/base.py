@@ -16,7 +16,7 @@ from typing import IO, Any, ClassVar, Union
 
 import jinja2
 
-from converter.compat import AcceptsNbconvertNames, KnownOptions
+from converter.options import AcceptsNbconvertNames, KnownOptions
 from converter.errors import ExportError
 from converter.notebook import NotebookNode, read_notebook
 from converter.pipeline import Pipeline, Resources, Step, accepts_resource_dicts
