@@ -413,8 +413,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args, sources, config = resolve_settings(parser, argv, Path.cwd(), os.environ)
     except ConfigError as error:
-        print(f"nbconv: error: {error}", file=sys.stderr)
-        return error.exit_code
+        parser.error(str(error))  # a usage error (exit 2), one line
     if args.inplace and sources.get("to") == "default":
         args.to = "notebook"  # as in nbconvert, --inplace means notebook output
     if args.show_config:
