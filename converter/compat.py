@@ -234,12 +234,14 @@ CLI_ALIASES = {
 HINTS = {
     "--post": "to serve notebooks over HTTP use nbconv serve",
     "--generate-config": "nbconv's config is a [tool.nbconv] table; see --show-config",
+    "--help-all": "use --help",
     "NbConvertApp.postprocessor_class": "to serve notebooks over HTTP use nbconv serve",
     "SlidesExporter.reveal_url_prefix": "use --reveal-prefix",
     "Exporter.preprocessors": "use --preprocessor MODULE:CLASS",
     "NbConvertApp.notebooks": "give the notebooks as arguments",
     "NbConvertApp.use_output_suffix": "use --output NAME",
     "ExecutePreprocessor.iopub_timeout": "use --timeout SECONDS",
+    "ExecutePreprocessor.record_timing": "nbconv records timings; in the library pass record_timing=False",
 }
 for _name in EXPORTER_CLASSES:
     HINTS.setdefault(f"{_name}.preprocessors", "use --preprocessor MODULE:CLASS")

@@ -74,6 +74,12 @@ def test_allow_errors_and_timeout_keywords(tmp_path: Path) -> None:
     nb = executable("1 / 0", "print('after')")
     ExecutePreprocessor(timeout=-1, allow_errors=True, kernel_name="python3").preprocess(nb, {})
     assert nb.cells[0].outputs[0]["ename"] == "ZeroDivisionError" and nb.cells[1].outputs[0]["text"] == "after\n"
+    assert "execution" in nb.cells[1].metadata, "cell timings are recorded by default"
+    nb = executable("1 / 0", "print('after')")
+    ExecutePreprocessor(allow_error_names=["ZeroDivisionError"], record_timing=False).preprocess(nb)
+    assert nb.cells[1].outputs[0]["text"] == "after\n" and "execution" not in nb.cells[1].metadata
+    with pytest.raises(CellExecutionError):
+        ExecutePreprocessor(allow_error_names=["KeyError"]).preprocess(executable("1 / 0"))
     assert ExecutePreprocessor(timeout=-1).timeout is None, "nbconvert's -1 means no limit"
 
 
@@ -128,8 +134,8 @@ def test_unknown_options_raise() -> None:
         exporter.exclude_inputs = True
     with pytest.raises(TypeError, match="exclude_input"):
         NotebookExporter(exclude_input=True)  # nbconvert's NotebookExporter has no template options
-    with pytest.raises(TypeError, match="record_timing"):
-        ExecutePreprocessor(record_timing=False)
+    with pytest.raises(TypeError, match="kernel_manager_class"):
+        ExecutePreprocessor(kernel_manager_class="x")
     step = TagRemovePreprocessor()
     with pytest.raises(AttributeError, match="remove_tags"):
         step.remove_tags = {"x"}

@@ -66,6 +66,14 @@ class ExecutePreprocessor(Preprocessor):
     env: dict[str, str] = field(default_factory=dict)
     pool: KernelPool | None = None
     on_cell: CellHook | None = None
+    # nbconvert's (nbclient's) finer options, passed on to nbclient as they are.
+    record_timing: bool = True
+    store_widget_state: bool = True
+    iopub_timeout: float = 4
+    raise_on_iopub_timeout: bool = False
+    allow_error_names: list[str] = field(default_factory=list)
+    force_raise_errors: bool = False
+    skip_cells_with_tag: str = "skip-execution"
 
     def preprocess(self, nb: NotebookNode, resources: Resources, km: Any = None) -> tuple[NotebookNode, Resources]:
         """Run every code cell; ``resources`` may be nbconvert's dict, whose
@@ -107,6 +115,10 @@ class ExecutePreprocessor(Preprocessor):
             interrupt_on_timeout=self.interrupt_on_timeout,
             error_on_timeout={"ename": _TIMEOUT_ENAME, "evalue": "", "traceback": []},
             on_cell_start=cell_starting,
+            record_timing=self.record_timing, store_widget_state=self.store_widget_state,
+            iopub_timeout=math.ceil(self.iopub_timeout), raise_on_iopub_timeout=self.raise_on_iopub_timeout,
+            allow_error_names=list(self.allow_error_names), force_raise_errors=self.force_raise_errors,
+            skip_cells_with_tag=self.skip_cells_with_tag,
         )
         kill = False
         try:
