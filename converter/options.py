@@ -8,20 +8,23 @@ name, while a misspelt option raises instead of being silently ignored.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from converter.compat import library_name, library_value, read_only_alias
 
 
 def _fields(cls: type) -> dict:
-    return getattr(cls, "__dataclass_fields__", {})
+    """The dataclass fields of ``cls`` by name (ClassVars are not options)."""
+    return {f.name: f for f in dataclasses.fields(cls)} if dataclasses.is_dataclass(cls) else {}
 
 
 class AcceptsNbconvertNames(type):
     """Metaclass: constructor keywords may use nbconvert's names (``template_name=``).
 
     Class attributes that are not constructor fields (``enabled``) may be given too;
-    they are set after construction. From then on, ``KnownOptions`` guards attributes.
+    they are set after construction. From then on, ``KnownOptions`` guards the
+    attributes of classes declared as dataclasses (nbconv's own).
     """
 
     def __call__(cls, *args: Any, **kwargs: Any) -> Any:
@@ -41,7 +44,8 @@ class AcceptsNbconvertNames(type):
         instance = super().__call__(*args, **translated)
         for name, value in later.items():
             setattr(instance, name, value)
-        object.__setattr__(instance, "_options_fixed", True)
+        if "__dataclass_fields__" in cls.__dict__:  # a user's plain subclass may add attributes freely
+            object.__setattr__(instance, "_options_fixed", True)
         return instance
 
 

@@ -197,14 +197,15 @@ def test_disabled_steps_and_nbconvert_style_subclasses() -> None:
 
     class Count(Preprocessor):
         def preprocess(self, nb, resources):
-            resources["cells"] = len(nb.cells)
+            resources["cells"] = self.seen = len(nb.cells)  # a user's class may add attributes
             return nb, resources
 
     body, resources = MarkdownExporter(preprocessors=[Shout(), Count(), ClearOutputPreprocessor(enabled=False)]
                                        ).from_notebook_node(sample())
     assert "A MARKDOWN PARAGRAPH" in body and "'the answer'" in body and resources["cells"] == 4
-    _, resources = Count().preprocess(sample(), {"metadata": {}})
-    assert resources["cells"] == 4
+    counter = Count()
+    _, resources = counter.preprocess(sample(), {"metadata": {}})
+    assert resources["cells"] == counter.seen == 4
 
 
 def test_executed_notebook_round_trip_with_notebook_exporter(tmp_path: Path) -> None:
