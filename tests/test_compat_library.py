@@ -216,3 +216,13 @@ def test_executed_notebook_round_trip_with_notebook_exporter(tmp_path: Path) -> 
     FilesWriter(build_directory=str(tmp_path)).write(body, resources, notebook_name="executed")
     saved = json.loads((tmp_path / "executed.ipynb").read_text())
     assert "".join(saved["cells"][0]["outputs"][0]["text"]) == "saved\n"
+
+
+def test_nbconvert_import_paths_are_one_word_away() -> None:
+    from converter.exporters import HTMLExporter as exporters_html
+    from converter.preprocessors import CellExecutionError as pre_error
+    from converter.preprocessors import ExecutePreprocessor as pre_execute
+    from converter.writer import FilesWriter as writer
+
+    assert exporters_html is HTMLExporter and pre_execute is ExecutePreprocessor
+    assert pre_error is CellExecutionError and writer is FilesWriter

@@ -17,6 +17,9 @@ _MODULES = {
     "InjectParametersPreprocessor": "converter.preprocessors.parameters",
     "RegexRemovePreprocessor": "converter.preprocessors.regex_remove",
     "TagRemovePreprocessor": "converter.preprocessors.tag_remove",
+    # Also here, so nbconvert's `from nbconvert.preprocessors import ...` is one word away.
+    "ExecutePreprocessor": "converter.execute.preprocessor",
+    "CellExecutionError": "converter.execute.preprocessor",
 }
 
 __all__ = list(_MODULES)
