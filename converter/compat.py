@@ -444,6 +444,66 @@ def library_value(name: str, value: Any) -> Any:
         raise ValueError(f"{name}: bad value {value!r}: {error}") from None
 
 
+# nbconvert's default preprocessors that a config can switch on, in nbconvert's order.
+_CONFIG_STEPS = ("TagRemovePreprocessor", "RegexRemovePreprocessor", "ClearOutputPreprocessor",
+                 "CoalesceStreamsPreprocessor", "ExecutePreprocessor", "ExtractOutputPreprocessor",
+                 "ClearMetadataPreprocessor")
+_ON_WHEN_GIVEN = {"TagRemovePreprocessor": ("remove_cell_tags", "remove_input_tags", "remove_all_outputs_tags",
+                                            "remove_single_output_tags"),
+                  "RegexRemovePreprocessor": ("patterns",)}
+
+
+def config_keywords(cls: type, config: Mapping[str, Any], fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Keyword arguments for ``cls`` from nbconvert's ``config=`` (a traitlets Config or a
+    dict of ``{"Class": {"trait": value}}``): the sections of ``cls`` and its bases, and,
+    for an exporter, the preprocessors the config lists or switches on, configured too."""
+    keywords: dict[str, Any] = {}
+    listed: list[Any] = []
+    for klass in reversed(cls.__mro__):  # a subclass's section wins over its base's
+        for trait, value in dict(config.get(klass.__name__) or {}).items():
+            if trait == "preprocessors" and "preprocessors" in fields:
+                listed += list(value)
+            elif trait != "enabled":
+                keywords[trait] = value
+    if "preprocessors" not in fields:
+        return keywords
+    wanted = []  # as in nbconvert: the default steps switched on, then the listed ones
+    names = {(step if isinstance(step, str) else step.__name__).rpartition(".")[2] for step in listed}
+    for name in (n for n in _CONFIG_STEPS if n not in names):
+        section = dict(config.get(name) or {})
+        if _bool(section.get("enabled", False)) or any(section.get(t) for t in _ON_WHEN_GIVEN.get(name, ())):
+            wanted.append(name)
+    keywords["preprocessors"] = [_configured_step(step, config) for step in wanted + listed]
+    return keywords
+
+
+# What nbconvert's classes start from when a config leaves a trait out, where nbconv's differ.
+_CONFIG_DEFAULTS = {"TagRemovePreprocessor": {"remove_cell_tags": (), "remove_input_tags": (),
+                                              "remove_all_outputs_tags": ()}}
+
+
+def _configured_step(step: Any, config: Mapping[str, Any]) -> Any:
+    """A preprocessor instance from a name (``"TagRemovePreprocessor"``, a dotted path) or class."""
+    import importlib
+
+    from converter import preprocessors
+
+    if not isinstance(step, (str, type)):
+        return step  # an instance already
+    short = (step if isinstance(step, str) else step.__name__).rpartition(".")[2]
+    if isinstance(step, type) and step.__module__.startswith("converter."):
+        klass = step
+    elif short in preprocessors.__all__:
+        klass = getattr(preprocessors, short)
+    elif isinstance(step, str) and "." in step and not step.startswith("nbconvert."):
+        module, _, attribute = step.rpartition(".")
+        klass = getattr(importlib.import_module(module), attribute)  # the caller's own code
+    else:
+        raise TypeError(f"preprocessor {short!r} is not one nbconv has")
+    section = {**_CONFIG_DEFAULTS.get(klass.__name__, {}), **dict(config.get(klass.__name__) or {})}
+    return klass(**{k: v for k, v in section.items() if k != "enabled"})
+
+
 # -- resources as a plain dict -----------------------------------------------------------
 
 _RESOURCE_KEYS = frozenset({"metadata", "outputs", "output_files_dir", "output_extension"})

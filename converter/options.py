@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from converter.compat import library_name, library_value, read_only_alias
+from converter.compat import config_keywords, library_name, library_value, read_only_alias
 
 
 def _fields(cls: type) -> dict:
@@ -29,6 +29,8 @@ class AcceptsNbconvertNames(type):
 
     def __call__(cls, *args: Any, **kwargs: Any) -> Any:
         fields = _fields(cls)
+        if "config" in kwargs and "config" not in fields:  # nbconvert's traitlets Config
+            kwargs = {**config_keywords(cls, kwargs.pop("config") or {}, fields), **kwargs}
         translated: dict[str, Any] = {}
         later: dict[str, Any] = {}
         for name, value in kwargs.items():

@@ -226,3 +226,29 @@ def test_nbconvert_import_paths_are_one_word_away() -> None:
 
     assert exporters_html is HTMLExporter and pre_execute is ExecutePreprocessor
     assert pre_error is CellExecutionError and writer is FilesWriter
+
+
+def test_traitlets_config_as_in_nbconvert_docs(tmp_path: Path) -> None:
+    """``HTMLExporter(config=c)`` with a traitlets Config: exporter traits, listed and
+    enabled preprocessors, each configured from its own section."""
+    from traitlets.config import Config
+
+    c = Config()
+    c.TagRemovePreprocessor.remove_cell_tags = ("remove_cell",)
+    c.TagRemovePreprocessor.remove_all_outputs_tags = ("remove_output",)
+    c.HTMLExporter.preprocessors = ["TagRemovePreprocessor"]
+    c.ExecutePreprocessor.enabled = True
+    c.ExecutePreprocessor.kernel_name = "python3"
+    c.TemplateExporter.exclude_input_prompt = True
+    c.HTMLExporter.template_name = "basic"
+    nb = executable("import os\nprint('ran in', os.getcwd())", "print('removed cell')", "print('removed output')")
+    nb.cells[1].metadata["tags"] = ["remove_cell"]
+    nb.cells[2].metadata["tags"] = ["remove_output"]
+    body, _ = HTMLExporter(config=c).from_notebook_node(nb, {"metadata": {"path": str(tmp_path)}})
+    assert f"ran in {tmp_path.resolve()}" in body and "In&nbsp;[" not in body and not body.startswith("<!DOCTYPE")
+    assert "removed cell" not in body and "&#39;removed output&#39;" in body
+    assert "<pre>ran in" in body and "<pre>removed output" not in body, "its output is removed after execution"
+    with pytest.raises(TypeError, match="anchor_link_text"):
+        HTMLExporter(config={"HTMLExporter": {"anchor_link_text": "#"}})
+    with pytest.raises(TypeError, match="SVG2PDFPreprocessor"):
+        HTMLExporter(config={"HTMLExporter": {"preprocessors": ["nbconvert.preprocessors.SVG2PDFPreprocessor"]}})
