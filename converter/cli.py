@@ -37,8 +37,12 @@ SUBCOMMANDS = (
 HELP_FORMATS = "html, pdf, latex, markdown, rst, script, python, notebook"
 
 
-class _Parser(argparse.ArgumentParser):
-    """``--help`` also lists the subcommands and the formats."""
+class OneLineParser(argparse.ArgumentParser):
+    """Every usage error is one line and a pointer to --help, never the usage dump;
+    ``--help`` also lists the subcommands and the formats."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message}; see {self.prog} --help\n")
 
     def format_help(self) -> str:
         commands = "\n".join(f"  nbconv {name:<7} {text}" for name, text in SUBCOMMANDS)
@@ -47,7 +51,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = OneLineParser(
         prog="nbconv",
         description="Convert Jupyter notebooks to other formats.",
         epilog="Exit codes: 0 success, 1 internal error, 2 usage error, 3 unreadable or "
@@ -68,16 +72,26 @@ def build_parser() -> argparse.ArgumentParser:
                      help="with --to notebook: replace the input notebook (only when everything succeeded)")
     out.add_argument("--extract-outputs", action="store_true",
                      help="write images and PDFs to NAME_files/ beside the result and link them")
+    out.add_argument("--output-files-dir", metavar="DIR",
+                     help="folder for side files, relative to the result ({notebook_name} is replaced; "
+                     "default: {notebook_name}_files)")
+    out.add_argument("--quiet", "-q", action="store_true", help="do not report each file written")
     tmpl = parser.add_argument_group("templates")
     tmpl.add_argument("--template", metavar="NAME", help="template name, e.g. lab (default) or basic")
     tmpl.add_argument("--template-file", metavar="FILE", help="a Jinja template file to render with")
     tmpl.add_argument("--theme", choices=("light", "dark"), help="colour theme of the lab template")
+    tmpl.add_argument("--mathjax-url", metavar="URL", help="MathJax script the lab page loads (default: a CDN)")
     tmpl.add_argument("--template-path", action="append", metavar="DIR",
                       help="search DIR for templates before the shipped ones (repeatable)")
     content = parser.add_argument_group("content")
     content.add_argument("--clear-output", action="store_true", help="drop outputs and execution counts first")
     content.add_argument("--no-input", action="store_true", help="leave out code cell inputs")
     content.add_argument("--no-prompt", action="store_true", help="leave out In[ ]/Out[ ] prompts")
+    content.add_argument("--no-input-prompt", action="store_true", help="leave out the In[ ] prompts")
+    content.add_argument("--no-output-prompt", action="store_true", help="leave out the Out[ ] prompts")
+    content.add_argument("--no-output", action="store_true", help="leave out the outputs of code cells")
+    for kind in ("markdown", "code", "raw", "unknown"):
+        content.add_argument(f"--no-{kind}-cells", action="store_true", help=f"leave out {kind} cells")
     content.add_argument("--sanitize-html", action="store_true",
                          help="clean notebook HTML and SVG, drop script outputs (for untrusted notebooks)")
     content.add_argument("--embed-images", action="store_true",
@@ -92,6 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
                          help="leave out the input of cells with this tag (repeatable)")
     content.add_argument("--remove-output-tags", action="append", default=[], metavar="TAG",
                          help="leave out the outputs of cells with this tag (repeatable)")
+    content.add_argument("--remove-single-output-tags", action="append", default=[], metavar="TAG",
+                         help="leave out each output whose own metadata.tags hold this tag (repeatable)")
     content.add_argument("--regex-remove", action="append", default=[], metavar="PATTERN",
                          help="leave out cells whose source matches this regular expression (repeatable)")
     content.add_argument("--clear-metadata", action="store_true",
@@ -111,6 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="keep going after a cell raises; the error is shown in its output")
     run.add_argument("--timeout", type=float, metavar="SECONDS",
                      help="interrupt a cell running longer than this (default: no limit)")
+    run.add_argument("--startup-timeout", type=float, metavar="SECONDS",
+                     help="give up when the kernel has not started after this long (default: 60)")
     run.add_argument("--kernel", metavar="NAME", help="kernel to run in (default: the notebook's own)")
     run.add_argument("--parameter", "-p", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
                      help="set a parameter: a cell 'NAME = VALUE' is injected after the cell tagged "
@@ -158,6 +176,14 @@ EXPORTER_OPTIONS = {
     "theme": "theme",
     "no_input": "no_input",
     "no_prompt": "no_prompt",
+    "no_input_prompt": "no_input_prompt",
+    "no_output_prompt": "no_output_prompt",
+    "no_output": "no_output",
+    "no_markdown_cells": "no_markdown_cells",
+    "no_code_cells": "no_code_cells",
+    "no_raw_cells": "no_raw_cells",
+    "no_unknown_cells": "no_unknown_cells",
+    "mathjax_url": "mathjax_url",
     "sanitize_html": "sanitize_html",
     "embed_images": "embed_images",
     "nbformat_minor": "nbformat_minor",
@@ -206,12 +232,13 @@ def make_preprocessors(args: argparse.Namespace, kernels=None, progress=None) ->
     if args.execute:
         from converter.execute import ExecutePreprocessor
 
-        steps.append(ExecutePreprocessor(timeout=args.timeout, kernel_name=args.kernel,
+        startup = {} if args.startup_timeout is None else {"startup_timeout": args.startup_timeout}
+        steps.append(ExecutePreprocessor(timeout=args.timeout, kernel_name=args.kernel, **startup,
                                          allow_errors=args.allow_errors, interrupt_on_timeout=True,
                                          pool=kernels, on_cell=progress))
     if args.coalesce_streams:
         steps.append(pre.CoalesceStreamsPreprocessor())
-    tags = [args.remove_cell_tags, args.remove_input_tags, args.remove_output_tags]
+    tags = [args.remove_cell_tags, args.remove_input_tags, args.remove_output_tags, args.remove_single_output_tags]
     if any(tags):  # as in nbconvert, nothing is removed unless asked
         steps.append(pre.TagRemovePreprocessor(*(frozenset(t for v in values for t in v.split(",") if t)
                                                  for values in tags)))
@@ -290,6 +317,8 @@ def convert_one(job: Job, exporter, args: argparse.Namespace) -> str | None:
         path = Path(job.source)
         nb = read_notebook(path)
         resources = Resources(name=path.stem, dir=path.resolve().parent)
+    if args.output_files_dir:
+        resources.output_files_dir = args.output_files_dir.replace("{notebook_name}", resources.name)
     target = destination(job, args, exporter.extension_for(nb))
     if (target is not None and not args.inplace and job.source != STDIN
             and target.resolve() == Path(job.source).resolve()):
@@ -299,7 +328,7 @@ def convert_one(job: Job, exporter, args: argparse.Namespace) -> str | None:
     except ExportError as error:
         raise type(error)(f"{job.label}: {error}") from None
     except ExecutionError as error:
-        message = f"{job.label}: {error}"
+        message = f"{job.label}: {getattr(error, 'summary', error)}"
         if target is not None and not args.inplace and args.to.lower() == "notebook":
             write_atomic(target, exporter.render(nb, resources))  # like papermill: see how far it got
             message += f" (partly executed notebook written to {target})"
@@ -328,8 +357,10 @@ def check_execution_args(parser: argparse.ArgumentParser, args: argparse.Namespa
         parser.error("-j needs a number of at least 1")
     if args.timeout is not None and args.timeout <= 0:
         parser.error("--timeout needs a positive number of seconds")
+    if args.startup_timeout is not None and args.startup_timeout <= 0:
+        parser.error("--startup-timeout needs a positive number of seconds")
     for flag, given in (("--allow-errors", args.allow_errors), ("--timeout", args.timeout is not None),
-                        ("--kernel", args.kernel)):
+                        ("--startup-timeout", args.startup_timeout is not None), ("--kernel", args.kernel)):
         if given and not args.execute:
             parser.error(f"{flag} only applies with --execute")
     for pattern in args.regex_remove:
@@ -366,7 +397,7 @@ def report_one(job: Job, exporter, args: argparse.Namespace, progress=None) -> i
         return EXIT_INTERNAL
     if progress is not None:
         progress.clear()
-    if report:
+    if report and not args.quiet:
         print(report, file=sys.stderr)
     return EXIT_OK
 
@@ -399,11 +430,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     from converter.errors import ConfigError
 
     parser = build_parser()
+    from converter.compat import UsageError, translate_argv
+
+    try:
+        argv = translate_argv(argv)  # nbconvert's flags, traits and JSON config as nbconv's
+    except UsageError as error:
+        parser.error(str(error))
     try:
         args, sources, config = resolve_settings(parser, argv, Path.cwd(), os.environ)
     except ConfigError as error:
-        print(f"nbconv: error: {error}", file=sys.stderr)
-        return error.exit_code
+        parser.error(str(error))  # a usage error (exit 2), one line
+    if args.inplace and sources.get("to") == "default":
+        args.to = "notebook"  # as in nbconvert, --inplace means notebook output
     if args.show_config:
         print(describe_settings(args, sources, config))
         return EXIT_OK

@@ -82,3 +82,29 @@ def write_side_files(directory: Path, outputs: Mapping[str, bytes]) -> list[Path
         write_atomic(target, content)
         written.append(target)
     return written
+
+
+class FilesWriter:
+    """nbconvert's writer: ``FilesWriter(build_directory="site").write(body, resources,
+    notebook_name="nb")`` writes ``site/nb<ext>`` and the side files in
+    ``resources["outputs"]`` beside it, each atomically; returns the result's path.
+
+    ``resources`` is what an exporter returned (Resources or nbconvert's dict); the
+    extension is its ``output_extension``. The directory is created when missing.
+    """
+
+    def __init__(self, build_directory: str | os.PathLike = "") -> None:
+        self.build_directory = build_directory
+
+    def write(self, output: Data, resources: Mapping | object, notebook_name: str = "notebook") -> str:
+        directory = Path(self.build_directory or ".")
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise OutputError(f"{directory}: cannot create directory: {error.strerror}") from None
+        extension = resources.get("output_extension") or ""
+        outputs = resources.get("outputs") or {}
+        target = directory / (notebook_name + extension)
+        write_side_files(directory, outputs)
+        write_atomic(target, output)
+        return str(target)

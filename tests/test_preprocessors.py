@@ -211,7 +211,7 @@ def test_cli_parameters_without_execution_and_bad_ones(tmp_path):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--inplace"], "--inplace needs --to notebook"),
+    (["--to", "html", "--inplace"], "--inplace needs --to notebook"),  # without --to it means notebook
     (["--to", "notebook", "--inplace", "--output", "x"], "--inplace replaces each input file"),
     (["--timeout", "5"], "--timeout only applies with --execute"),
     (["--execute", "-j", "0"], "-j needs a number of at least 1"),

@@ -5,6 +5,6 @@ Importing this package is cheap: nbclient and jupyter_client load on first execu
 
 from converter.execute.kernels import choose_kernel
 from converter.execute.pool import KernelPool
-from converter.execute.preprocessor import ExecutePreprocessor
+from converter.execute.preprocessor import CellExecutionError, ExecutePreprocessor
 
-__all__ = ["ExecutePreprocessor", "KernelPool", "choose_kernel"]
+__all__ = ["CellExecutionError", "ExecutePreprocessor", "KernelPool", "choose_kernel"]

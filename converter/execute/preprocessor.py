@@ -22,8 +22,21 @@ from nbformat import NotebookNode
 from converter.errors import CellTimeoutError, ExecutionError, KernelDiedError
 from converter.execute.kernels import KernelChoice, choose_kernel
 from converter.execute.pool import LOG, KernelPool, KernelRequest
+from converter.filters.ansi import strip_ansi
 from converter.pipeline import Preprocessor, Resources
 from converter.preprocessors.coalesce_streams import coalesce_streams
+
+class CellExecutionError(ExecutionError):
+    """A cell raised. ``str(error)`` holds the cell's source and traceback text (nbclient's
+    message, as nbconvert shows it); ``summary`` is the one line the CLI prints."""
+
+    def __init__(self, summary: str, traceback: str = "", ename: str = "", evalue: str = "") -> None:
+        super().__init__(summary)
+        self.summary, self.traceback, self.ename, self.evalue = summary, traceback, ename, evalue
+
+    def __str__(self) -> str:
+        return f"{self.summary}\n{self.traceback}" if self.traceback else self.summary
+
 
 # ``on_cell(resources, cell_index, cell_count, seconds_since_start)``, before each cell.
 CellHook = Callable[[Resources, int, int, float], None]
@@ -53,8 +66,18 @@ class ExecutePreprocessor(Preprocessor):
     env: dict[str, str] = field(default_factory=dict)
     pool: KernelPool | None = None
     on_cell: CellHook | None = None
+    # nbconvert's (nbclient's) finer options, passed on to nbclient as they are.
+    record_timing: bool = True
+    store_widget_state: bool = True
+    iopub_timeout: float = 4
+    raise_on_iopub_timeout: bool = False
+    allow_error_names: list[str] = field(default_factory=list)
+    force_raise_errors: bool = False
+    skip_cells_with_tag: str = "skip-execution"
 
-    def __call__(self, nb: NotebookNode, resources: Resources) -> tuple[NotebookNode, Resources]:
+    def preprocess(self, nb: NotebookNode, resources: Resources, km: Any = None) -> tuple[NotebookNode, Resources]:
+        """Run every code cell; ``resources`` may be nbconvert's dict, whose
+        ``metadata.path`` is the working directory (``km`` is accepted and not used)."""
         kernel = choose_kernel(nb, self.kernel_name)
         cwd = Path(self.cwd) if self.cwd is not None else (resources.dir or Path.cwd())
         request = KernelRequest(kernel.name, str(cwd), tuple(sorted(self.env.items())))
@@ -92,6 +115,10 @@ class ExecutePreprocessor(Preprocessor):
             interrupt_on_timeout=self.interrupt_on_timeout,
             error_on_timeout={"ename": _TIMEOUT_ENAME, "evalue": "", "traceback": []},
             on_cell_start=cell_starting,
+            record_timing=self.record_timing, store_widget_state=self.store_widget_state,
+            iopub_timeout=math.ceil(self.iopub_timeout), raise_on_iopub_timeout=self.raise_on_iopub_timeout,
+            allow_error_names=list(self.allow_error_names), force_raise_errors=self.force_raise_errors,
+            skip_cells_with_tag=self.skip_cells_with_tag,
         )
         kill = False
         try:
@@ -124,7 +151,10 @@ class ExecutePreprocessor(Preprocessor):
         if error.ename == _INPUT_ENAME:
             return ExecutionError(f"{where} asked for input(), which nobody can answer while a notebook is executed")
         value = str(error.evalue).strip().splitlines()
-        return ExecutionError(f"{where}: {error.ename}" + (f": {value[0]}" if value else ""))
+        summary = f"{where}: {error.ename}" + (f": {value[0]}" if value else "")
+        # nbclient's text: the cell's source, what it printed, then the traceback.
+        return CellExecutionError(summary, traceback=strip_ansi(error.traceback or ""),
+                                  ename=error.ename, evalue=str(error.evalue))
 
 
 def _where(current: list[int], nb: NotebookNode) -> str:

@@ -62,3 +62,14 @@ def export(exporter: str | type, nb: NotebookNode, resources: Resources | None =
     """Convert ``nb`` with an exporter given by name or class; options go to the exporter."""
     cls = get_exporter(exporter) if isinstance(exporter, str) else exporter
     return cls(**options).from_notebook_node(nb, resources)
+
+
+def __getattr__(name: str) -> Any:
+    """The exporter classes by name (``from converter.exporters import HTMLExporter``), as in nbconvert."""
+    for module, cls, _ in BUILTIN.values():
+        if cls == name:
+            return getattr(importlib.import_module(module), cls)
+    if name in ("Exporter", "TemplateExporter"):
+        return getattr(importlib.import_module("converter.exporters.base"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+

@@ -2,6 +2,9 @@
 
 The method names are nbconvert's, so a script can switch with an import change:
 ``from_filename``, ``from_file``, ``from_notebook_node`` each return (body, resources).
+Options are dataclass fields read when rendering, so setting one on an exporter takes
+effect; nbconvert's names for them (``template_name``, ``exclude_input``) work too (see
+converter.compat), and an unknown option raises instead of being ignored.
 """
 
 from __future__ import annotations
@@ -13,15 +16,16 @@ from typing import IO, Any, ClassVar, Union
 
 import jinja2
 
+from converter.options import AcceptsNbconvertNames, KnownOptions
 from converter.errors import ExportError
 from converter.notebook import NotebookNode, read_notebook
-from converter.pipeline import Pipeline, Resources, Step
+from converter.pipeline import Pipeline, Resources, Step, accepts_resource_dicts
 
 Body = Union[str, bytes]
 
 
 @dataclass
-class Exporter:
+class Exporter(KnownOptions, metaclass=AcceptsNbconvertNames):
     """Runs the preprocessors, then ``render``. Subclasses set the format."""
 
     output_extension: ClassVar[str] = ""
@@ -32,15 +36,19 @@ class Exporter:
         path = Path(filename)
         if resources is None:
             resources = Resources(name=path.stem, dir=path.resolve().parent)
+        elif isinstance(resources, dict) and isinstance(resources.setdefault("metadata", {}), dict):
+            resources["metadata"].setdefault("name", path.stem)
+            resources["metadata"].setdefault("path", str(path.resolve().parent))
         return self.from_notebook_node(read_notebook(path), resources)
 
     def from_file(self, file: IO, resources: Resources | None = None) -> tuple[Body, Resources]:
         return self.from_notebook_node(read_notebook(file), resources)
 
+    @accepts_resource_dicts
     def from_notebook_node(self, nb: NotebookNode, resources: Resources | None = None) -> tuple[Body, Resources]:
-        """Convert ``nb``; preprocessors change it in place (keep a copy if you need one)."""
-        if resources is None:
-            resources = Resources()
+        """Convert ``nb``; preprocessors change it in place (keep a copy if you need one).
+
+        ``resources`` may be nbconvert's dict; it is filled in and returned."""
         resources.output_extension = self.extension_for(nb)
         nb, resources = self.pipeline()(nb, resources)
         try:
@@ -73,11 +81,25 @@ class TemplateExporter(Exporter):
     template: str = ""
     template_file: str | None = None
     template_paths: list[str] = field(default_factory=list)
+    # What to leave out, in every format (the base template honours them).
+    no_output: bool = False
+    no_markdown_cells: bool = False
+    no_code_cells: bool = False
+    no_raw_cells: bool = False
+    no_unknown_cells: bool = False
 
     def render(self, nb: NotebookNode, resources: Resources) -> str:
         template = self._get(self._template_name())
+        context = {
+            "no_output": self.no_output,
+            "no_markdown_cells": self.no_markdown_cells,
+            "no_code_cells": self.no_code_cells,
+            "no_raw_cells": self.no_raw_cells,
+            "no_unknown_cells": self.no_unknown_cells,
+            **self.template_context(nb, resources),
+        }
         try:
-            body = template.render(nb=nb, resources=resources, **self.template_context(nb, resources))
+            body = template.render(nb=nb, resources=resources, **context)
         except jinja2.TemplateError as error:
             raise ExportError(f"template {template.name}: {error}") from None
         return body.rstrip() + "\n" if self.one_final_newline else body

@@ -29,16 +29,22 @@ class HTMLExporter(TemplateExporter):
     theme: str = "light"
     no_input: bool = False
     no_prompt: bool = False
+    no_input_prompt: bool = False
+    no_output_prompt: bool = False
     sanitize_html: bool = False
     embed_images: bool = False
     mathjax_url: str = MATHJAX_URL
     widget_renderer_url: str = WIDGET_RENDERER_URL
 
     def __post_init__(self) -> None:
+        self._check_theme()
+
+    def _check_theme(self) -> None:
         if self.theme not in THEMES:
             raise ExportError(f"unknown theme {self.theme!r} (choose from {', '.join(THEMES)})")
 
     def template_context(self, nb: NotebookNode, resources: Resources) -> dict[str, Any]:
+        self._check_theme()  # it may have been set after construction
         title = nb.metadata.get("title")
         widgets = nb.metadata.get("widgets")
         widget_state = widgets.get(WIDGET_STATE) if isinstance(widgets, dict) else None
@@ -55,6 +61,8 @@ class HTMLExporter(TemplateExporter):
             "theme": self.theme,
             "no_input": self.no_input,
             "no_prompt": self.no_prompt,
+            "no_input_prompt": self.no_prompt or self.no_input_prompt,
+            "no_output_prompt": self.no_prompt or self.no_output_prompt,
             "sanitize_html": self.sanitize_html,
             "embed_images": self.embed_images,
             "mathjax_url": self.mathjax_url,

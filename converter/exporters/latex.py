@@ -115,6 +115,8 @@ class LatexExporter(TemplateExporter):
     template: str = "article"
     no_input: bool = False
     no_prompt: bool = False
+    no_input_prompt: bool = False
+    no_output_prompt: bool = False
     pygments_style: str = "default"
 
     def template_context(self, nb: NotebookNode, resources: Resources) -> dict[str, Any]:
@@ -131,6 +133,8 @@ class LatexExporter(TemplateExporter):
             "mime_priority": LATEX_PRIORITY,
             "no_input": self.no_input,
             "no_prompt": self.no_prompt,
+            "no_input_prompt": self.no_prompt or self.no_input_prompt,
+            "no_output_prompt": self.no_prompt or self.no_output_prompt,
             "pygments_style": self.pygments_style,
             "latex_files": LatexFiles(nb, resources),
             "latex_document": LatexDocument(markers=self.marks_fragments, warnings=resources.warnings),

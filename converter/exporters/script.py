@@ -39,6 +39,7 @@ class ScriptExporter(TemplateExporter):
 
     template: str = "script"
     no_prompt: bool = False
+    no_input_prompt: bool = False
 
     def extension_for(self, nb: NotebookNode) -> str:
         extension = (nb.metadata.get("language_info") or {}).get("file_extension")
@@ -56,6 +57,7 @@ class ScriptExporter(TemplateExporter):
             "translate_magics": python,
             "code_mimetype": mimetype or ("text/x-python" if python else None),
             "no_prompt": self.no_prompt,
+            "no_input_prompt": self.no_prompt or self.no_input_prompt,
             "mime_priority": (),
         }
 

@@ -13,9 +13,13 @@ _MODULES = {
     "ClearOutputPreprocessor": "converter.preprocessors.clear_output",
     "CoalesceStreamsPreprocessor": "converter.preprocessors.coalesce_streams",
     "ExtractOutputsPreprocessor": "converter.preprocessors.extract_outputs",
+    "ExtractOutputPreprocessor": "converter.preprocessors.extract_outputs",  # nbconvert's spelling
     "InjectParametersPreprocessor": "converter.preprocessors.parameters",
     "RegexRemovePreprocessor": "converter.preprocessors.regex_remove",
     "TagRemovePreprocessor": "converter.preprocessors.tag_remove",
+    # Also here, so nbconvert's `from nbconvert.preprocessors import ...` is one word away.
+    "ExecutePreprocessor": "converter.execute.preprocessor",
+    "CellExecutionError": "converter.execute.preprocessor",
 }
 
 __all__ = list(_MODULES)

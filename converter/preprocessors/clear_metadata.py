@@ -24,10 +24,10 @@ class ClearMetadataPreprocessor(Preprocessor):
     keep_cell_metadata: frozenset[str] = KEEP_CELL_METADATA
     keep_notebook_metadata: frozenset[str] = KEEP_NOTEBOOK_METADATA
 
-    def __call__(self, nb: NotebookNode, resources: Resources) -> tuple[NotebookNode, Resources]:
+    def preprocess(self, nb: NotebookNode, resources: Resources) -> tuple[NotebookNode, Resources]:
         if self.clear_notebook_metadata:
             _keep_only(nb.metadata, self.keep_notebook_metadata)
-        return super().__call__(nb, resources)
+        return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell: NotebookNode, resources: Resources, index: int) -> None:
         if self.clear_cell_metadata:

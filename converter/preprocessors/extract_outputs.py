@@ -48,7 +48,7 @@ class ExtractOutputsPreprocessor(Preprocessor):
             mimetype = choose_mimetype(data, self.priority) if isinstance(data, dict) else None
             if mimetype not in EXTENSIONS:
                 continue
-            name = f"{resources.name}_files/{resources.name}_{index}_{output_index}.{EXTENSIONS[mimetype]}"
+            name = f"{resources.files_folder()}/{resources.name}_{index}_{output_index}.{EXTENSIONS[mimetype]}"
             try:
                 resources.outputs[name] = file_data(data[mimetype], mimetype)
             except (binascii.Error, ValueError):
@@ -71,9 +71,12 @@ def extract_attachment(url: str, attachments: dict | None, resources: Resources,
     stem = _UNSAFE.sub("_", name).lstrip("._") or "attachment"
     if not stem.lower().endswith("." + EXTENSIONS[mimetype]):
         stem += "." + EXTENSIONS[mimetype]
-    path = f"{resources.name}_files/{resources.name}_{cell_index}_{stem}"
+    path = f"{resources.files_folder()}/{resources.name}_{cell_index}_{stem}"
     try:
         resources.outputs[path] = file_data(bundle[mimetype], mimetype)
     except (binascii.Error, ValueError):
         return None
     return path
+
+
+ExtractOutputPreprocessor = ExtractOutputsPreprocessor  # nbconvert's name for it

@@ -53,7 +53,7 @@ class InjectParametersPreprocessor(Preprocessor):
 
     parameters: dict[str, Any] = field(default_factory=dict)
 
-    def __call__(self, nb: NotebookNode, resources: Resources) -> tuple[NotebookNode, Resources]:
+    def preprocess(self, nb: NotebookNode, resources: Resources) -> tuple[NotebookNode, Resources]:
         if not self.parameters:
             return nb, resources
         lines = ["# Parameters"] + [f"{check_name(name)} = {python_literal(value)}"

@@ -19,7 +19,7 @@ class RegexRemovePreprocessor(Preprocessor):
 
     patterns: list[str] = field(default_factory=list)
 
-    def __call__(self, nb: NotebookNode, resources: Resources) -> tuple[NotebookNode, Resources]:
+    def preprocess(self, nb: NotebookNode, resources: Resources) -> tuple[NotebookNode, Resources]:
         compiled = [re.compile(pattern) for pattern in self.patterns]
         if compiled:
             nb.cells = [cell for cell in nb.cells

@@ -1,0 +1,544 @@
+"""nbconvert's names -> nbconv's: the one translation table for foreign options.
+
+Three doors use it: the command line (``--ExecutePreprocessor.timeout=60`` and
+nbconvert's own flags become nbconv's flags before argparse sees them), nbconvert's
+JSON config files (``{"ExecutePreprocessor": {"timeout": 60}}``, through the same
+table), and the library (``HTMLExporter(template_name="basic", exclude_input=True)``,
+``exporter.exclude_input = True``, ``preprocess(nb, {"metadata": {"path": d}})``).
+Nothing else in nbconv knows a foreign name. Everything here is cheap to import.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from converter.errors import ConfigError
+
+
+class UsageError(ConfigError):
+    """A foreign option nbconv cannot translate, or a bad value for one (exit 2)."""
+
+
+# -- values, as traitlets reads them from a command line ---------------------------------
+
+_TRUE, _FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off"}
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, str):
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            return value[1:-1]  # traitlets accepts a quoted string
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    raise ValueError("expected a string")
+
+
+def _bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+        return value.strip().lower() in _TRUE
+    if value in (0, 1):
+        return bool(value)
+    raise ValueError("expected True or False")
+
+
+def _number(value: Any) -> float | None:
+    """Seconds; None, or a negative number (nbconvert's -1), means no limit."""
+    if value is None or (isinstance(value, str) and value.strip().lower() == "none"):
+        return None
+    if isinstance(value, bool):
+        raise ValueError("expected a number of seconds")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError("expected a number of seconds") from None
+    return None if number < 0 else number
+
+
+def _strings(value: Any) -> list[str]:
+    """A list or set of strings: ``'{"hide"}'``, ``'["a","b"]'``, ``hide`` or a JSON list."""
+    if isinstance(value, str):
+        try:
+            parsed = ast.literal_eval(value.strip())
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            return [value] if value else []
+        value = parsed if isinstance(parsed, (list, tuple, set, frozenset, str)) else value
+        if isinstance(value, str):
+            return [value] if value else []
+    if isinstance(value, (list, tuple, set, frozenset)) and all(isinstance(v, str) for v in value):
+        return sorted(value) if isinstance(value, (set, frozenset)) else list(value)
+    raise ValueError("expected a list of strings, e.g. '[\"a\", \"b\"]'")
+
+
+def _seconds_flag(flag: str) -> Callable[[Any], list[str]]:
+    def tokens(value: Any) -> list[str]:
+        seconds = _number(value)
+        return [] if seconds is None else [flag, f"{seconds:g}"]
+    return tokens
+
+
+def _switch(flag: str) -> Callable[[Any], list[str]]:
+    return lambda value: [flag] if _bool(value) else []
+
+
+def _value(flag: str) -> Callable[[Any], list[str]]:
+    return lambda value: [flag, _text(value)]
+
+
+def _each(flag: str, transform: Callable[[str], str] = str) -> Callable[[Any], list[str]]:
+    return lambda value: [token for item in _strings(value) for token in (flag, transform(item))]
+
+
+def _accepted(value: Any) -> list[str]:
+    _bool(value)
+    return []
+
+
+def _always_true(what: str) -> Callable[[Any], list[str]]:
+    def tokens(value: Any) -> list[str]:
+        if not _bool(value):
+            raise ValueError(f"False is not available: {what}")
+        return []
+    return tokens
+
+
+def _nbformat(value: Any) -> list[str]:
+    if _text(value) != "4":
+        raise ValueError("nbconv writes nbformat 4 only; --nbformat-minor N picks 4.N")
+    return []
+
+
+_LOG_LEVELS = {"debug": 10, "info": 20, "warn": 30, "warning": 30, "error": 40, "critical": 50}
+
+
+def _log_level(value: Any) -> list[str]:
+    text = _text(value).strip().lower()
+    level = _LOG_LEVELS.get(text, int(text) if text.isdigit() else None)
+    if level is None:
+        raise ValueError(f"expected one of {', '.join(name.upper() for name in _LOG_LEVELS)}")
+    return ["--quiet"] if level >= 30 else []  # above INFO: no "written to" lines
+
+
+def _writer(value: Any) -> list[str]:
+    name = _text(value).rpartition(".")[2].lower()
+    if name in ("stdoutwriter", "stdout"):
+        return ["--stdout"]
+    if name in ("fileswriter", "files"):
+        return []
+    raise ValueError("nbconv writes files, or standard output with --stdout")
+
+
+def _anchored(pattern: str) -> str:
+    """nbconvert tests a pattern at the start of the source (re.match); nbconv searches."""
+    return f"^(?:{pattern})"
+
+
+def _export_format(value: Any) -> list[str]:
+    return ["--to", _text(value)]
+
+
+# -- the table ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Option:
+    """One nbconvert option: the nbconv field it sets (library) and the flags (CLI)."""
+
+    field: str | None
+    flags: Callable[[Any], list[str]]
+    note: str = ""
+    kind: str = "value"  # "switch": a bare --Class.trait means True; "list": several values
+
+
+# TemplateExporter's traits, also valid on each exporter class.
+EXPORTER_TRAITS = {
+    "template_name": Option("template", _value("--template")),
+    "template_file": Option("template_file", _value("--template-file")),
+    "extra_template_basedirs": Option("template_paths", _each("--template-path"), kind="list"),
+    "extra_template_paths": Option("template_paths", _each("--template-path"), kind="list"),
+    "exclude_input": Option("no_input", _switch("--no-input"), kind="switch"),
+    "exclude_output": Option("no_output", _switch("--no-output"), kind="switch"),
+    "exclude_input_prompt": Option("no_input_prompt", _switch("--no-input-prompt"), kind="switch"),
+    "exclude_output_prompt": Option("no_output_prompt", _switch("--no-output-prompt"), kind="switch"),
+    "exclude_markdown": Option("no_markdown_cells", _switch("--no-markdown-cells"), kind="switch"),
+    "exclude_code_cell": Option("no_code_cells", _switch("--no-code-cells"), kind="switch"),
+    "exclude_raw": Option("no_raw_cells", _switch("--no-raw-cells"), kind="switch"),
+    "exclude_unknown": Option("no_unknown_cells", _switch("--no-unknown-cells"), kind="switch"),
+}
+HTML_TRAITS = {
+    "theme": Option("theme", _value("--theme")),
+    "sanitize_html": Option("sanitize_html", _switch("--sanitize-html"), kind="switch"),
+    "embed_images": Option("embed_images", _switch("--embed-images"), kind="switch"),
+    "mathjax_url": Option("mathjax_url", _value("--mathjax-url")),
+}
+NOTEBOOK_TRAITS = {"nbformat_version": Option(None, _nbformat, "4 only")}
+EXECUTE_TRAITS = {
+    "enabled": Option(None, _switch("--execute"), kind="switch"),
+    "timeout": Option("timeout", _seconds_flag("--timeout"), "-1 or None: no limit"),
+    "startup_timeout": Option("startup_timeout", _seconds_flag("--startup-timeout")),
+    "kernel_name": Option("kernel_name", _value("--kernel")),
+    "allow_errors": Option("allow_errors", _switch("--allow-errors"), kind="switch"),
+    "interrupt_on_timeout": Option("interrupt_on_timeout", _always_true(
+        "nbconv always interrupts a cell that times out"), "True is what nbconv does"),
+}
+TAG_TRAITS = {
+    "enabled": Option(None, _accepted, "nbconv removes by tag whenever tags are given", "switch"),
+    "remove_cell_tags": Option("remove_cell_tags", _each("--remove-cell-tags"), kind="list"),
+    "remove_input_tags": Option("remove_input_tags", _each("--remove-input-tags"), kind="list"),
+    "remove_all_outputs_tags": Option("remove_output_tags", _each("--remove-output-tags"), kind="list"),
+    "remove_single_output_tags": Option("remove_single_output_tags", _each("--remove-single-output-tags"), kind="list"),
+}
+CLI_TRAITS: dict[str, dict[str, Option]] = {
+    "ExecutePreprocessor": EXECUTE_TRAITS,
+    "ClearOutputPreprocessor": {"enabled": Option(None, _switch("--clear-output"), kind="switch")},
+    "ClearMetadataPreprocessor": {"enabled": Option(None, _switch("--clear-metadata"), kind="switch")},
+    "CoalesceStreamsPreprocessor": {"enabled": Option(None, _switch("--coalesce-streams"), kind="switch")},
+    "ExtractOutputPreprocessor": {"enabled": Option(None, _switch("--extract-outputs"), kind="switch")},
+    "TagRemovePreprocessor": TAG_TRAITS,
+    "RegexRemovePreprocessor": {
+        "enabled": Option(None, _accepted, "nbconv removes by pattern whenever patterns are given", "switch"),
+        "patterns": Option(None, _each("--regex-remove", _anchored), "each as ^(?:PATTERN)", "list"),
+    },
+    "NbConvertApp": {
+        "output_files_dir": Option(None, _value("--output-files-dir")),
+        "output_base": Option(None, _value("--output")),
+        "export_format": Option(None, _export_format),
+        "writer_class": Option(None, _writer, "StdoutWriter: --stdout"),
+        "log_level": Option(None, _log_level, "WARN and above: --quiet"),
+    },
+    "Application": {"log_level": Option(None, _log_level, "WARN and above: --quiet")},
+    "FilesWriter": {"build_directory": Option(None, _value("--output-dir"))},
+}
+# nbconvert's exporter classes; a trait on one applies when --to picks it or a subclass.
+EXPORTER_CLASSES = ("TemplateExporter", "HTMLExporter", "SlidesExporter", "WebPDFExporter", "LatexExporter",
+                    "PDFExporter", "MarkdownExporter", "RSTExporter", "ASCIIDocExporter", "ScriptExporter",
+                    "PythonExporter", "NotebookExporter")
+for _name in EXPORTER_CLASSES:
+    CLI_TRAITS[_name] = {} if _name == "NotebookExporter" else dict(EXPORTER_TRAITS)
+for _name in ("HTMLExporter", "SlidesExporter", "WebPDFExporter"):
+    CLI_TRAITS[_name].update(HTML_TRAITS)
+CLI_TRAITS["NotebookExporter"].update(NOTEBOOK_TRAITS)
+
+# nbconvert's own flags that nbconv spells differently: the trait each one sets.
+CLI_ALIASES = {
+    "--nbformat": "NotebookExporter.nbformat_version",
+    "--writer": "NbConvertApp.writer_class",
+    "--log-level": "Application.log_level",
+}
+# Options nbconv has no translation for, with the nbconv way where there is one.
+HINTS = {
+    "--post": "to serve notebooks over HTTP use nbconv serve",
+    "--generate-config": "nbconv's config is a [tool.nbconv] table; see --show-config",
+    "--help-all": "use --help",
+    "NbConvertApp.postprocessor_class": "to serve notebooks over HTTP use nbconv serve",
+    "SlidesExporter.reveal_url_prefix": "use --reveal-prefix",
+    "Exporter.preprocessors": "use --preprocessor MODULE:CLASS",
+    "NbConvertApp.notebooks": "give the notebooks as arguments",
+    "NbConvertApp.use_output_suffix": "use --output NAME",
+    "ExecutePreprocessor.iopub_timeout": "use --timeout SECONDS",
+    "ExecutePreprocessor.record_timing": "nbconv records timings; in the library pass record_timing=False",
+}
+for _name in EXPORTER_CLASSES:
+    HINTS.setdefault(f"{_name}.preprocessors", "use --preprocessor MODULE:CLASS")
+
+
+def _refuse(option: str, key: str | None = None) -> UsageError:
+    hint = HINTS.get(key or option) or HINTS.get("Exporter." + (key or "").partition(".")[2], "")
+    return UsageError(f"{option}: nbconvert option not supported by nbconv" + (f"; {hint}" if hint else ""))
+
+
+def trait_flags(key: str, value: Any, option: str | None = None) -> list[str]:
+    """The nbconv flags for ``Class.trait`` set to ``value``; UsageError names ``option``."""
+    option = option or f"--{key}"
+    cls, _, trait = key.partition(".")
+    known = CLI_TRAITS.get(cls, {}).get(trait)
+    if known is None:
+        raise _refuse(option, key)
+    try:
+        return known.flags(value)
+    except ValueError as error:
+        raise UsageError(f"{option}: bad value {value!r}: {error}") from None
+
+
+# -- the command line --------------------------------------------------------------------
+
+def _is_trait(token: str) -> bool:
+    name = token[2:].partition("=")[0]
+    cls, dot, trait = name.partition(".")
+    return token.startswith("--") and bool(dot) and cls.isidentifier() and trait.isidentifier()
+
+
+def _value_after(argv: list[str], index: int, token: str, optional: bool) -> tuple[Any, int]:
+    """The option's value (``--x=v`` or ``--x v``) and how many tokens it used."""
+    if "=" in token:
+        return token.partition("=")[2], 1
+    following = argv[index + 1] if index + 1 < len(argv) else None
+    if optional:  # a switch: --Class.trait alone means True
+        if following is not None and following.strip().lower() in _TRUE | _FALSE:
+            return following, 2
+        return True, 1
+    if following is None:
+        raise UsageError(f"{token}: needs a value")
+    return following, 2
+
+
+def _is_switch(key: str) -> bool:
+    cls, _, trait = key.partition(".")
+    option = CLI_TRAITS.get(cls, {}).get(trait)
+    return option is not None and option.kind == "switch"
+
+
+def translate_argv(argv: list[str]) -> list[str]:
+    """nbconvert's command line as nbconv's: traits, ``--config``, ``--stdin``, aliases.
+
+    nbconv's own flags pass through unchanged, after the translated ones (a config
+    file's first), so the command line wins. A trait on an exporter class applies only
+    when ``--to`` picks that class (or a subclass), as in nbconvert.
+    """
+    config: list[tuple[str, list[str]]] = []
+    traits: list[tuple[str, list[str]]] = []
+    plain: list[str] = []
+    stdin = False
+    index = 0
+    while index < len(argv):
+        token = argv[index]
+        name = token.partition("=")[0]
+        used = 1
+        if token == "--":
+            plain += argv[index:]
+            break
+        if name == "--config":
+            path, used = _value_after(argv, index, token, optional=False)
+            config += config_file_flags(Path(path))
+        elif token == "--stdin":
+            stdin = True
+        elif name in CLI_ALIASES:
+            key = CLI_ALIASES[name]
+            value, used = _value_after(argv, index, token, optional=False)
+            traits.append((key, trait_flags(key, value, name)))
+        elif _is_trait(token):
+            key = name[2:]
+            value, used = _value_after(argv, index, token, optional=_is_switch(key))
+            traits.append((key, trait_flags(key, value, name)))
+        elif name in HINTS:
+            raise _refuse(name)
+        else:
+            plain.append(token)
+        index += used
+    pieces = config + traits
+    fmt = _chosen_format([flag for _, flags in pieces for flag in flags] + plain)
+    out = [flag for key, flags in pieces if _applies(key, fmt) for flag in flags] + plain
+    if stdin:
+        out.append("-")
+        if not any(t in ("--stdout", "--output", "-o") or t.startswith("--output=") for t in out):
+            out += ["--output", "notebook"]  # nbconvert names a notebook read from stdin "notebook"
+    return out
+
+
+def _applies(key: str, fmt: str) -> bool:
+    cls = key.partition(".")[0]
+    return cls not in EXPORTER_CLASSES or applies_to_format(cls, fmt)
+
+
+def _chosen_format(argv: list[str]) -> str:
+    chosen = "html"
+    for index, token in enumerate(argv):
+        if token == "--to" and index + 1 < len(argv):
+            chosen = argv[index + 1]
+        elif token.startswith("--to="):
+            chosen = token[5:]
+    return chosen
+
+
+def applies_to_format(cls_name: str, fmt: str) -> bool:
+    """Whether nbconvert's ``cls_name`` traits reach the exporter ``fmt`` selects."""
+    if cls_name == "TemplateExporter" and fmt.lower() == "notebook":
+        return False
+    try:
+        from converter.exporters import get_exporter
+
+        exporter = get_exporter(fmt)
+    except Exception:  # an unknown format is reported later, with the formats there are
+        return True
+    names = {klass.__name__ for klass in exporter.__mro__}
+    return cls_name in names or (cls_name == "TemplateExporter" and "TemplateExporter" in names)
+
+
+def config_file_flags(path: Path) -> list[tuple[str, list[str]]]:
+    """The nbconv flags for each trait set in an nbconvert JSON config file
+    (``{"Class": {"trait": value}}``), as (``Class.trait``, flags)."""
+    if path.suffix == ".py":
+        raise UsageError(f"{path}: Python config files are not read (nbconv would have to run them); "
+                         "write the same settings as JSON")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise UsageError(f"{path}: cannot read config file: {error.strerror}") from None
+    except ValueError as error:
+        raise UsageError(f"{path}: invalid JSON: {error}") from None
+    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+        raise UsageError(f'{path}: expected {{"Class": {{"trait": value}}}}, as nbconvert writes it')
+    pieces = []
+    for cls, traits in data.items():
+        for trait, value in traits.items():
+            if isinstance(value, (list, dict)) and cls + "." + trait in _SINGLE_VALUED:
+                raise UsageError(f"{path}: {cls}.{trait}: bad value {value!r}")
+            pieces.append((f"{cls}.{trait}", trait_flags(f"{cls}.{trait}", value, f"{path}: {cls}.{trait}")))
+    return pieces
+
+
+_SINGLE_VALUED = frozenset(f"{cls}.{trait}" for cls, traits in CLI_TRAITS.items()
+                           for trait, option in traits.items() if option.kind != "list")
+
+
+# -- the library -------------------------------------------------------------------------
+
+# nbconvert's keyword names per nbconv class (the classes' own names need no entry).
+_LIBRARY_NAMES: dict[str, dict[str, Option]] = {
+    "TemplateExporter": EXPORTER_TRAITS,
+    "TagRemovePreprocessor": {"remove_all_outputs_tags": TAG_TRAITS["remove_all_outputs_tags"]},
+    "ClearMetadataPreprocessor": {
+        "preserve_cell_metadata_mask": Option("keep_cell_metadata", _accepted),
+        "preserve_nb_metadata_mask": Option("keep_notebook_metadata", _accepted),
+    },
+}
+# Values nbconvert allows that nbconv spells differently, per nbconv field.
+_LIBRARY_VALUES: dict[str, Callable[[Any], Any]] = {
+    "timeout": lambda v: _number(v),
+    "remove_cell_tags": lambda v: frozenset(_strings(v)),
+    "remove_input_tags": lambda v: frozenset(_strings(v)),
+    "remove_output_tags": lambda v: frozenset(_strings(v)),
+    "remove_single_output_tags": lambda v: frozenset(_strings(v)),
+    "keep_cell_metadata": lambda v: frozenset(v),
+    "keep_notebook_metadata": lambda v: frozenset(k if isinstance(k, str) else k[0] for k in v),
+}
+_READ_ONLY_ALIASES = {"file_extension": "output_extension"}
+
+
+def read_only_alias(name: str) -> str | None:
+    """nbconv's attribute for an nbconvert attribute that is only read (``file_extension``)."""
+    return _READ_ONLY_ALIASES.get(name)
+
+
+def library_name(cls: type, name: str) -> str | None:
+    """nbconv's field for nbconvert's keyword ``name`` on ``cls``, if it is one."""
+    for klass in cls.__mro__:
+        option = _LIBRARY_NAMES.get(klass.__name__, {}).get(name)
+        if option is not None:
+            return option.field
+    return None
+
+
+def library_value(name: str, value: Any) -> Any:
+    convert = _LIBRARY_VALUES.get(name)
+    if convert is None:
+        return value
+    try:
+        return convert(value)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{name}: bad value {value!r}: {error}") from None
+
+
+# nbconvert's default preprocessors that a config can switch on, in nbconvert's order.
+_CONFIG_STEPS = ("TagRemovePreprocessor", "RegexRemovePreprocessor", "ClearOutputPreprocessor",
+                 "CoalesceStreamsPreprocessor", "ExecutePreprocessor", "ExtractOutputPreprocessor",
+                 "ClearMetadataPreprocessor")
+_ON_WHEN_GIVEN = {"TagRemovePreprocessor": ("remove_cell_tags", "remove_input_tags", "remove_all_outputs_tags",
+                                            "remove_single_output_tags"),
+                  "RegexRemovePreprocessor": ("patterns",)}
+
+
+def config_keywords(cls: type, config: Mapping[str, Any], fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Keyword arguments for ``cls`` from nbconvert's ``config=`` (a traitlets Config or a
+    dict of ``{"Class": {"trait": value}}``): the sections of ``cls`` and its bases, and,
+    for an exporter, the preprocessors the config lists or switches on, configured too."""
+    keywords: dict[str, Any] = {}
+    listed: list[Any] = []
+    for klass in reversed(cls.__mro__):  # a subclass's section wins over its base's
+        for trait, value in dict(config.get(klass.__name__) or {}).items():
+            if trait == "preprocessors" and "preprocessors" in fields:
+                listed += list(value)
+            elif trait != "enabled":
+                keywords[trait] = value
+    if "preprocessors" not in fields:
+        return keywords
+    wanted = []  # as in nbconvert: the default steps switched on, then the listed ones
+    names = {(step if isinstance(step, str) else step.__name__).rpartition(".")[2] for step in listed}
+    for name in (n for n in _CONFIG_STEPS if n not in names):
+        section = dict(config.get(name) or {})
+        if _bool(section.get("enabled", False)) or any(section.get(t) for t in _ON_WHEN_GIVEN.get(name, ())):
+            wanted.append(name)
+    keywords["preprocessors"] = [_configured_step(step, config) for step in wanted + listed]
+    return keywords
+
+
+# What nbconvert's classes start from when a config leaves a trait out, where nbconv's differ.
+_CONFIG_DEFAULTS = {"TagRemovePreprocessor": {"remove_cell_tags": (), "remove_input_tags": (),
+                                              "remove_all_outputs_tags": ()}}
+
+
+def _configured_step(step: Any, config: Mapping[str, Any]) -> Any:
+    """A preprocessor instance from a name (``"TagRemovePreprocessor"``, a dotted path) or class."""
+    import importlib
+
+    from converter import preprocessors
+
+    if not isinstance(step, (str, type)):
+        return step  # an instance already
+    short = (step if isinstance(step, str) else step.__name__).rpartition(".")[2]
+    if isinstance(step, type) and step.__module__.startswith("converter."):
+        klass = step
+    elif short in preprocessors.__all__:
+        klass = getattr(preprocessors, short)
+    elif isinstance(step, str) and "." in step and not step.startswith("nbconvert."):
+        module, _, attribute = step.rpartition(".")
+        klass = getattr(importlib.import_module(module), attribute)  # the caller's own code
+    else:
+        raise TypeError(f"preprocessor {short!r} is not one nbconv has")
+    section = {**_CONFIG_DEFAULTS.get(klass.__name__, {}), **dict(config.get(klass.__name__) or {})}
+    return klass(**{k: v for k, v in section.items() if k != "enabled"})
+
+
+# -- resources as a plain dict -----------------------------------------------------------
+
+_RESOURCE_KEYS = frozenset({"metadata", "outputs", "output_files_dir", "output_extension"})
+
+
+def resources_from_mapping(mapping: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Keyword arguments for ``Resources`` from nbconvert's resources dict.
+
+    ``metadata.path`` is the notebook's directory (where a kernel runs), ``metadata.name``
+    its name; ``outputs`` is shared, so files added appear in the caller's dict.
+    """
+    mapping = mapping or {}
+    metadata = mapping.get("metadata") or {}
+    if not isinstance(metadata, Mapping):
+        raise TypeError("resources['metadata'] must be a dict")
+    path = metadata.get("path")
+    outputs = mapping.get("outputs")
+    return {
+        "name": str(metadata.get("name") or "notebook"),
+        "dir": Path(path).resolve() if path else None,
+        "outputs": outputs if isinstance(outputs, dict) else {},
+        "output_files_dir": str(mapping.get("output_files_dir") or ""),
+        "output_extension": str(mapping.get("output_extension") or ""),
+        "extra": {key: value for key, value in mapping.items() if key not in _RESOURCE_KEYS},
+    }
+
+
+def update_mapping(mapping: dict[str, Any], resources: Any) -> dict[str, Any]:
+    """Write what the steps produced back into the caller's resources dict."""
+    mapping["outputs"] = resources.outputs
+    mapping["output_extension"] = resources.output_extension
+    metadata = mapping.setdefault("metadata", {})
+    if isinstance(metadata, dict):
+        metadata.setdefault("name", resources.name)
+    if resources.output_files_dir:
+        mapping["output_files_dir"] = resources.output_files_dir
+    mapping.update(resources.extra)
+    return mapping
