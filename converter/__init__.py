@@ -25,6 +25,7 @@ _EXPORTS = {
     "TagRemovePreprocessor": "converter.preprocessors",
     "ExecutePreprocessor": "converter.execute",
     "KernelPool": "converter.execute",
+    "execute_notebook": "converter.execute.run",
     "Exporter": "converter.exporters.base",
     "TemplateExporter": "converter.exporters.base",
     "HTMLExporter": "converter.exporters.html",
@@ -49,6 +50,7 @@ _EXPORTS = {
     "CellTimeoutError": "converter.errors",
     "KernelNotFoundError": "converter.errors",
     "KernelDiedError": "converter.errors",
+    "ParameterError": "converter.errors",
 }
 
 __all__ = ["__version__", *_EXPORTS]

@@ -27,6 +27,8 @@ from converter.preprocessors.coalesce_streams import coalesce_streams
 
 # ``on_cell(resources, cell_index, cell_count, seconds_since_start)``, before each cell.
 CellHook = Callable[[Resources, int, int, float], None]
+# ``on_output(resources, cell_index, output)``, as each output arrives from the kernel.
+OutputHook = Callable[[Resources, int, NotebookNode], None]
 
 # The error name nbclient reports for a cell interrupted after its timeout.
 _TIMEOUT_ENAME = "nbconv.CellTimeout"
@@ -53,6 +55,7 @@ class ExecutePreprocessor(Preprocessor):
     env: dict[str, str] = field(default_factory=dict)
     pool: KernelPool | None = None
     on_cell: CellHook | None = None
+    on_output: OutputHook | None = None
 
     def __call__(self, nb: NotebookNode, resources: Resources) -> tuple[NotebookNode, Resources]:
         kernel = choose_kernel(nb, self.kernel_name)
@@ -93,6 +96,8 @@ class ExecutePreprocessor(Preprocessor):
             error_on_timeout={"ename": _TIMEOUT_ENAME, "evalue": "", "traceback": []},
             on_cell_start=cell_starting,
         )
+        if self.on_output is not None:
+            _watch_outputs(client, self.on_output, resources)
         kill = False
         try:
             await client.async_execute()
@@ -125,6 +130,19 @@ class ExecutePreprocessor(Preprocessor):
             return ExecutionError(f"{where} asked for input(), which nobody can answer while a notebook is executed")
         value = str(error.evalue).strip().splitlines()
         return ExecutionError(f"{where}: {error.ename}" + (f": {value[0]}" if value else ""))
+
+
+def _watch_outputs(client: Any, hook: OutputHook, resources: Resources) -> None:
+    """Call ``hook`` with each output nbclient adds to a cell, as it arrives."""
+    add_output = client.output
+
+    def output(outs: list, msg: dict, display_id: str | None, cell_index: int) -> NotebookNode | None:
+        out = add_output(outs, msg, display_id, cell_index)
+        if out is not None:
+            hook(resources, cell_index, out)
+        return out
+
+    client.output = output
 
 
 def _where(current: list[int], nb: NotebookNode) -> str:
