@@ -297,3 +297,29 @@ def test_bad_parameter_name_and_timeout_and_missing_kernel(tmp_path):
     result = run_nbconv("run", source, tmp_path / "k.ipynb", "-k", "no-such-kernel")
     assert result.returncode == 8 and "no kernel named 'no-such-kernel'" in result.stderr.decode()
     assert not (tmp_path / "k.ipynb").exists()
+
+
+def _test_kernels_alive() -> list[int]:
+    """Kernels (ipykernel or bash_kernel) started by this test session that still run."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes()
+            environ = (entry / "environ").read_bytes()
+        except OSError:
+            continue
+        kernel = b"ipykernel_launcher" in cmdline or b"bash_kernel" in cmdline
+        if kernel and f"NBCONV_TEST_SESSION={SESSION_MARK}".encode() in environ:
+            pids.append(int(entry.name))
+    return pids
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs /proc")
+def test_zz_no_kernel_started_by_these_runs_is_left():
+    """Runs last in this file: failed, timed-out and interrupted runs stopped their kernels."""
+    deadline = time.monotonic() + 10
+    while _test_kernels_alive() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _test_kernels_alive() == []
