@@ -31,13 +31,15 @@ _BANNER_STYLE = "color:#b00020; font-size:1.4em; font-weight:bold;"
 
 
 def execute_notebook(input_path: str | os.PathLike, output_path: str | os.PathLike | None,
-                     parameters: dict[str, Any] | None = None, kernel_name: str | None = None,
+                     parameters: dict[str, Any] | None = None, *, kernel_name: str | None = None,
                      cwd: str | os.PathLike | None = None, prepare_only: bool = False,
                      report_mode: bool = False, log_output: bool = False, start_timeout: float = 60,
-                     execution_timeout: float | None = None, *, language: str | None = None,
+                     execution_timeout: float | None = None, language: str | None = None,
                      progress_bar: Any = None, request_save_on_cell_execute: Any = None,
                      engine_name: str | None = None, progress: Any = None, pool: Any = None) -> NotebookNode:
     """Run ``input_path`` with ``parameters`` injected; write it to ``output_path``; return it.
+
+    Options after ``parameters`` are keyword-only (papermill's positional order differs).
 
     ``-`` reads standard input / writes standard output; ``output_path=None`` writes
     nothing. ``cwd`` is the kernel's working directory (default: this process's, as in
@@ -47,6 +49,7 @@ def execute_notebook(input_path: str | os.PathLike, output_path: str | os.PathLi
     ignored (the output is written once, atomically); ``engine_name`` must be None.
     Raises ``ConversionError`` subclasses: ``NotebookError``, ``KernelNotFoundError``,
     ``ExecutionError`` (after writing the failed notebook), ``OutputError``.
+    ``progress`` is an ``on_cell`` hook (the CLI's progress line); ``pool`` a ``KernelPool``.
     """
     if engine_name not in (None, "", "nbclient"):
         raise ValueError(f"engine_name={engine_name!r}: nbconv has one execution engine")
@@ -61,9 +64,18 @@ def execute_notebook(input_path: str | os.PathLike, output_path: str | os.PathLi
         _parameterise(nb, parameters, language, report_mode)
     except ValueError as error:
         raise ParameterError(f"{label}: {error}") from None
-    record = _notebook_record(nb, parameters, label, output_path, language)
+    _notebook_record(nb, parameters, label, output_path, language)
     if not prepare_only:
-        _run(nb, record, label, kernel, cwd, log_output, start_timeout, execution_timeout, progress, pool, target)
+        from converter.execute.live_output import LiveOutput
+        from converter.execute.preprocessor import ExecutePreprocessor
+
+        clock = CellClock(nb, progress)
+        step = ExecutePreprocessor(
+            timeout=execution_timeout, startup_timeout=start_timeout, kernel_name=kernel.name,
+            interrupt_on_timeout=True, cwd=Path(cwd) if cwd is not None else Path.cwd(), pool=pool,
+            on_cell=clock, on_output=LiveOutput(sys.stderr, progress) if log_output else None,
+        )
+        _run(nb, step, clock, label, target)
     _write(nb, target)
     return nb
 
@@ -161,34 +173,24 @@ class CellClock:
                         status=status, exception=status == "failed")
 
 
-def _run(nb: NotebookNode, record: dict, label: str, kernel, cwd, log_output: bool, start_timeout: float,
-         execution_timeout: float | None, progress, pool, target) -> None:
-    from converter.execute.live_output import LiveOutput
-    from converter.execute.preprocessor import ExecutePreprocessor
-
-    if pool is None:  # our own, so that a failure is recorded before the kernel shuts down
+def _run(nb: NotebookNode, step: Any, clock: CellClock, label: str, target: Any) -> None:
+    """Execute, keeping the clock; on failure mark the cell, add the banners, write, raise."""
+    if step.pool is None:  # our own pool, so a failure is recorded before the kernel shuts down
         from converter.execute.pool import KernelPool
 
         with KernelPool() as own:
-            return _run(nb, record, label, kernel, cwd, log_output, start_timeout, execution_timeout,
-                        progress, own, target)
-    clock = CellClock(nb, progress)
+            step.pool = own
+            return _run(nb, step, clock, label, target)
+    record = nb.metadata["papermill"]
     started = time.monotonic()
     record["start_time"] = _now()
-    name = "notebook" if label == "<stdin>" else Path(label).stem
-    step = ExecutePreprocessor(
-        timeout=execution_timeout, startup_timeout=start_timeout, kernel_name=kernel.name,
-        interrupt_on_timeout=True, cwd=Path(cwd) if cwd is not None else Path.cwd(), pool=pool,
-        on_cell=clock, on_output=LiveOutput(sys.stderr, progress) if log_output else None,
-    )
     try:
-        step(nb, Resources(name=name))
+        step(nb, Resources(name="notebook" if label == "<stdin>" else Path(label).stem))
     except ExecutionError as error:
         clock.finish("failed")
-        failed = clock.current
         _finish_record(record, started, exception=True)
-        if failed is not None:
-            _insert_banners(nb, failed)
+        if clock.current is not None:
+            _insert_banners(nb, clock.current)
         _write(nb, target)
         written = f" (output notebook written to {target})" if isinstance(target, Path) else ""
         raise type(error)(f"{label}: {error}{written}") from error

@@ -15,7 +15,8 @@ from typing import Any
 
 from converter.notebook import NotebookNode
 from converter.pipeline import Preprocessor, Resources
-from converter.translators import python_literal, translator_for
+from converter.translators import python_literal  # noqa: F401 (cli.py checks -p values with it)
+from converter.translators import translator_for
 
 PARAMETERS_TAG = "parameters"
 INJECTED_TAG = "injected-parameters"
