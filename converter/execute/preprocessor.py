@@ -70,10 +70,6 @@ class ExecutePreprocessor(Preprocessor):
 
     async def _execute(self, pool: KernelPool, nb: NotebookNode, resources: Resources,
                        kernel: KernelChoice, request: KernelRequest) -> None:
-        from nbclient import NotebookClient
-        from nbclient.exceptions import CellExecutionError, DeadKernelError
-        from nbclient.exceptions import CellTimeoutError as NbclientTimeout
-
         started = time.monotonic()
         current: list[int] = []  # index of the cell being run, once the first one starts
 
@@ -87,6 +83,11 @@ class ExecutePreprocessor(Preprocessor):
             km = await pool.acquire(request)
         except Exception as error:  # jupyter_client raises many types, e.g. the kernel's program is missing
             raise KernelDiedError(f"the kernel ({kernel.name}) did not start: {error}") from error
+        # imported once the kernel is booting, so the import overlaps its start-up
+        from nbclient import NotebookClient
+        from nbclient.exceptions import CellExecutionError, DeadKernelError
+        from nbclient.exceptions import CellTimeoutError as NbclientTimeout
+
         client = NotebookClient(
             nb, km=km, kernel_name=kernel.name, log=LOG,
             timeout_func=lambda cell: self.timeout,

@@ -59,23 +59,34 @@ def execute_notebook(input_path: str | os.PathLike, output_path: str | os.PathLi
     kernel = _kernel(nb, kernel_name, prepare_only)
     language = language or (kernel.language if kernel else None)
     parameters = dict(parameters or {})
-    _remove_error_cells(nb)
-    try:
-        _parameterise(nb, parameters, language, report_mode)
-    except ValueError as error:
-        raise ParameterError(f"{label}: {error}") from None
-    _notebook_record(nb, parameters, label, output_path, language)
+    _check_parameters(nb, parameters, language, label)
+    own_pool = None
     if not prepare_only:
-        from converter.execute.live_output import LiveOutput
-        from converter.execute.preprocessor import ExecutePreprocessor
+        from converter.execute.pool import KernelPool, KernelRequest
 
-        clock = CellClock(nb, progress)
-        step = ExecutePreprocessor(
-            timeout=execution_timeout, startup_timeout=start_timeout, kernel_name=kernel.name,
-            interrupt_on_timeout=True, cwd=Path(cwd) if cwd is not None else Path.cwd(), pool=pool,
-            on_cell=clock, on_output=LiveOutput(sys.stderr, progress) if log_output else None,
-        )
-        _run(nb, step, clock, label, target)
+        if pool is None:  # our own, so a failure is recorded before the kernel shuts down
+            pool = own_pool = KernelPool()
+        cwd = Path(cwd) if cwd is not None else Path.cwd()
+        # the kernel boots while the parameters are injected and the executor is imported
+        pool.prepare(KernelRequest(kernel.name, str(cwd)))
+    try:
+        _remove_error_cells(nb)
+        _parameterise(nb, parameters, language, report_mode)
+        _notebook_record(nb, parameters, label, output_path, language)
+        if not prepare_only:
+            from converter.execute.live_output import LiveOutput
+            from converter.execute.preprocessor import ExecutePreprocessor
+
+            clock = CellClock(nb, progress)
+            step = ExecutePreprocessor(
+                timeout=execution_timeout, startup_timeout=start_timeout, kernel_name=kernel.name,
+                interrupt_on_timeout=True, cwd=cwd, pool=pool, on_cell=clock,
+                on_output=LiveOutput(sys.stderr, progress) if log_output else None,
+            )
+            _run(nb, step, clock, label, target)
+    finally:
+        if own_pool is not None:
+            own_pool.close()
     _write(nb, target)
     return nb
 
@@ -101,6 +112,18 @@ def _kernel(nb: NotebookNode, kernel_name: str | None, prepare_only: bool):
     if kernel_name:
         nb.metadata["kernelspec"] = kernel.as_metadata()
     return kernel
+
+
+def _check_parameters(nb: NotebookNode, parameters: dict, language: str | None, label: str) -> None:
+    """ParameterError, before any kernel starts, if a parameter cannot be written."""
+    from converter.preprocessors.parameters import notebook_language
+    from converter.translators import translator_for
+
+    if parameters:
+        try:
+            translator_for(language or notebook_language(nb)).source(parameters)
+        except ValueError as error:
+            raise ParameterError(f"{label}: {error}") from None
 
 
 def _parameterise(nb: NotebookNode, parameters: dict, language: str | None, report_mode: bool) -> None:
@@ -175,12 +198,6 @@ class CellClock:
 
 def _run(nb: NotebookNode, step: Any, clock: CellClock, label: str, target: Any) -> None:
     """Execute, keeping the clock; on failure mark the cell, add the banners, write, raise."""
-    if step.pool is None:  # our own pool, so a failure is recorded before the kernel shuts down
-        from converter.execute.pool import KernelPool
-
-        with KernelPool() as own:
-            step.pool = own
-            return _run(nb, step, clock, label, target)
     record = nb.metadata["papermill"]
     started = time.monotonic()
     record["start_time"] = _now()
