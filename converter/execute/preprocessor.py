@@ -17,11 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from nbformat import NotebookNode
-
 from converter.errors import CellTimeoutError, ExecutionError, KernelDiedError
 from converter.execute.kernels import KernelChoice, choose_kernel
 from converter.execute.pool import LOG, KernelPool, KernelRequest
+from converter.notebook import NotebookNode  # annotations only: nbformat costs ~75 ms to import
 from converter.pipeline import Preprocessor, Resources
 from converter.preprocessors.coalesce_streams import coalesce_streams
 

@@ -244,10 +244,11 @@ def _remove_error_cells(nb: NotebookNode) -> None:
 def _write(nb: NotebookNode, target) -> None:
     if target is None:
         return
-    from converter.exporters.notebook import NotebookExporter
+    from nbformat.v4.nbjson import writes  # as --to notebook writes it, without the template machinery
+
     from converter.writer import write_atomic
 
-    text = NotebookExporter().render(nb, Resources())
+    text = writes(nb) + "\n"
     if target == STDIO:
         sys.stdout.buffer.write(text.encode("utf-8"))
         sys.stdout.buffer.flush()
