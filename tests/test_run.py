@@ -212,6 +212,25 @@ def test_log_output_drops_terminal_control_sequences(tmp_path):
     assert "\x1b" not in line and "\x07" not in line
 
 
+def test_log_lines_keep_the_terminal_progress_line_below_them():
+    import io
+
+    from converter.execute.live_output import LiveOutput
+    from converter.execute.progress import ProgressReport
+    from converter.notebook import NotebookNode
+    from converter.pipeline import Resources
+
+    stream = io.StringIO()
+    progress = ProgressReport(stream, terminal=True)
+    live = LiveOutput(stream, progress)
+    resources = Resources(name="nb")
+    progress(resources, 1, 4, 0.5)
+    live(resources, 1, NotebookNode(output_type="stream", name="stdout", text="a\r\nb\n"))
+    live(resources, 1, NotebookNode(output_type="display_data", data={"text/plain": "x"}))  # not a stream
+    clear = "\r\x1b[K"
+    assert stream.getvalue() == f"{clear}nb: cell 2/4, 0.5 s{clear}nb cell 2: a\nnb cell 2: b\nnb: cell 2/4, 0.5 s"
+
+
 def test_help_notebook_lists_names_types_defaults_and_comments(tmp_path):
     source = write(tmp_path / "params.ipynb", code(
         "alpha = 0.6  # the step size\nepochs: int = 10\nlabels = ['a', 'b']\n"
