@@ -47,8 +47,8 @@ def execute_notebook(input_path: str | os.PathLike, output_path: str | os.PathLi
     start-up. ``log_output`` prints each cell's stdout/stderr on stderr as it arrives.
     papermill's ``progress_bar`` and ``request_save_on_cell_execute`` are accepted and
     ignored (the output is written once, atomically); ``engine_name`` must be None.
-    Raises ``ConversionError`` subclasses: ``NotebookError``, ``KernelNotFoundError``,
-    ``ExecutionError`` (after writing the failed notebook), ``OutputError``.
+    Raises ``ConversionError`` subclasses: ``NotebookError``, ``ParameterError``,
+    ``KernelNotFoundError``, ``ExecutionError`` (after writing the failed notebook), ``OutputError``.
     ``progress`` is an ``on_cell`` hook (the CLI's progress line); ``pool`` a ``KernelPool``.
     """
     if engine_name not in (None, "", "nbclient"):

@@ -9,7 +9,6 @@ the way papermill's command line does.
 from __future__ import annotations
 
 import ast
-import keyword
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -93,9 +92,7 @@ def _loader():
 
 def check_name(name: str) -> str:
     """The name, if it can be assigned to in Python; ValueError otherwise."""
-    if not name.isidentifier() or keyword.iskeyword(name):
-        raise ValueError(f"{name!r} is not a valid Python variable name")
-    return name
+    return translator_for("python").check_name(name)
 
 
 @dataclass
@@ -103,16 +100,14 @@ class InjectParametersPreprocessor(Preprocessor):
     """Insert an assignment for each parameter (nothing when there are none).
 
     ``language`` is the kernel's (``python``, ``R``, ``julia``, ``bash``); by default the
-    notebook's kernelspec or language_info says, else Python. ``always`` injects the
-    cell even without parameters, as ``nbconv run`` does (papermill's behaviour).
+    notebook's kernelspec or language_info says, else Python.
     """
 
     parameters: dict[str, Any] = field(default_factory=dict)
     language: str | None = None
-    always: bool = False
 
     def __call__(self, nb: NotebookNode, resources: Resources) -> tuple[NotebookNode, Resources]:
-        if not self.parameters and not self.always:
+        if not self.parameters:
             return nb, resources
         source = translator_for(self.language or notebook_language(nb)).source(self.parameters)
         from nbformat.v4 import new_code_cell  # nbformat costs ~75 ms to import: only when used
