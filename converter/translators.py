@@ -14,6 +14,10 @@ import re
 import shlex
 from typing import Any
 
+# Parameters are settings: more values than this (YAML aliases can multiply a few lines
+# into billions) or deeper nesting than this are refused.
+MAX_VALUES = 1_000_000
+MAX_DEPTH = 100
 # Names every language here accepts (bash and R are stricter than Python: ASCII only).
 _PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _QUOTED = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"})
@@ -29,6 +33,7 @@ class Translator:
 
     def source(self, parameters: dict[str, Any]) -> str:
         """The whole injected cell: a comment line, then one assignment per parameter."""
+        check_size(parameters)
         lines = [self.comment("Parameters")]
         lines += [self.assign(self.check_name(name), self.value(value)) for name, value in parameters.items()]
         return "\n".join(lines)
@@ -143,6 +148,23 @@ class BashTranslator(Translator):
 
     def list(self, items: list[str]) -> str:
         return "(" + " ".join(items) + ")"
+
+
+def check_size(parameters: dict[str, Any]) -> None:
+    """ValueError when the values, written out, would exceed MAX_VALUES or MAX_DEPTH."""
+    budget = MAX_VALUES
+    stack = [(value, 1) for value in parameters.values()]
+    while stack:
+        value, depth = stack.pop()
+        budget -= 1
+        if budget < 0:
+            raise ValueError(f"the parameters hold over {MAX_VALUES} values")
+        if depth > MAX_DEPTH:
+            raise ValueError(f"the parameters are nested over {MAX_DEPTH} levels deep")
+        if isinstance(value, dict):
+            stack.extend((item, depth + 1) for pair in value.items() for item in pair)
+        elif isinstance(value, (list, tuple, set, frozenset)):
+            stack.extend((item, depth + 1) for item in value)
 
 
 def python_literal(value: Any) -> str:

@@ -313,6 +313,12 @@ def test_bad_parameter_name_and_timeout_and_missing_kernel(tmp_path):
     assert result.returncode == 7, result.stderr.decode()
     assert time.monotonic() - start < 50
     assert read(tmp_path / "o.ipynb")["cells"][3]["metadata"]["papermill"]["status"] == "failed"
+    aliases = "a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n" + "".join(
+        f"l{i}: &l{i} [{', '.join([f'*l{i - 1}' if i else '*a'] * 10)}]\n" for i in range(8))
+    result = run_nbconv("run", source, tmp_path / "o.ipynb", "-y", aliases)  # 10**9 values written out
+    assert result.returncode == 2
+    assert result.stderr.decode().splitlines() == [
+        f"nbconv: error: {source}: the parameters hold over 1000000 values"]
     result = run_nbconv("run", source, tmp_path / "k.ipynb", "-k", "no-such-kernel")
     assert result.returncode == 8 and "no kernel named 'no-such-kernel'" in result.stderr.decode()
     assert not (tmp_path / "k.ipynb").exists()
