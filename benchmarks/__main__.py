@@ -98,6 +98,7 @@ def benchmark(args: argparse.Namespace, spawner: Spawner, scratch: Path) -> int:
     if typical:
         singles = {"typical": typical, **singles}
     all_cases = case_list.build_cases(singles, corpus + many, formats, args.jobs)
+    all_cases += case_list.run_cases(notebooks.run_notebook(args.cache_dir))
     if args.list:
         print("\n".join(f"{c.name:24} {c.description}" for c in all_cases))
         return 0
@@ -108,8 +109,11 @@ def benchmark(args: argparse.Namespace, spawner: Spawner, scratch: Path) -> int:
         return 2
 
     needs_pandoc = any(c.name.split(":")[0] in ("latex", "rst") for c in chosen)
-    baseline = None if args.no_baseline else tools.nbconvert(needs_pandoc, log)
-    runners = [ours] + ([baseline] if baseline else [])
+    wanted = {c.baseline for c in chosen}
+    baseline = None if args.no_baseline or "nbconvert" not in wanted else tools.nbconvert(needs_pandoc, log)
+    others = {"papermill": tools.papermill(log)} if "papermill" in wanted and not args.no_baseline else {}
+    if baseline:
+        others["nbconvert"] = baseline
     machine = machine_info(runs, baseline)
 
     rows: list[Row] = []
@@ -117,6 +121,7 @@ def benchmark(args: argparse.Namespace, spawner: Spawner, scratch: Path) -> int:
     for case in chosen:
         log(f"{case.name}: {case.description} ...")
         try:
+            runners = [ours] + ([others[case.baseline]] if case.baseline in others else [])
             rows.append(Row(case, run_case(case, runners, runs, scratch, spawner)))
         except CommandFailed as error:
             log(f"  failed: {error}")

@@ -45,6 +45,7 @@ TARGETS = {
     "inproc-html:typical": Target(5),
     "latex:typical": Target(5),
     "latex:big_outputs": Target(5),
+    "run:small": Target(1.5),  # issue 13: nbconv run against papermill
 }
 
 
@@ -57,6 +58,8 @@ class Case:
     argv: Callable[[Tool, Path], list[str]] | None = None
     # in-process cases: format and notebook for benchmarks/inprocess.py
     inprocess: tuple[str, Path] | None = None
+    # the tool nbconv is compared with: "nbconvert" or "papermill" (benchmarks/tools.py)
+    baseline: str = "nbconvert"
 
     @property
     def target(self) -> Target | None:
@@ -93,6 +96,15 @@ def build_cases(singles: dict[str, Path], batch: list[Path], formats: list[str],
             cases.append(Case(f"inproc-html:{name}", f"warm from_notebook_node, {singles[name].name}", 1,
                               inprocess=("html", singles[name])))
     return cases
+
+
+def run_cases(notebook: Path) -> list[Case]:
+    """``nbconv run`` against ``papermill``: one parameterised notebook, whole process."""
+    def argv(tool: Tool, out: Path) -> list[str]:
+        args = [str(notebook), str(out / "out.ipynb"), "-p", "day", "3", "-p", "label", "benchmark"]
+        return tool.command("run", *args) if tool.name == "nbconv" else tool.command(*args)
+
+    return [Case("run:small", f"run {notebook.name} with -p (vs papermill)", 1, argv=argv, baseline="papermill")]
 
 
 def select(cases: list[Case], patterns: list[str] | None, quick: bool) -> list[Case]:

@@ -166,3 +166,24 @@ def generate(cache: Path, scale: float = 1.0) -> tuple[dict[str, Path], list[Pat
     many = [_write(folder / "many_small" / f"small_{i:03d}.ipynb", small(i))
             for i in range(_sized(MANY_SMALL, scale))]
     return singles, many
+
+
+def parameterised() -> dict[str, Any]:
+    """A small report with a parameters cell, as papermill runs them (issue 13's run case)."""
+    cells = [
+        _markdown("# Daily report"),
+        _code("day = 1\nscale = 1.0\nlabel = 'default'", None, []),
+        _code("values = [i * scale for i in range(day * 100)]\nprint(label, len(values))", None, []),
+        _code("total = sum(values)\ntotal", None, []),
+        _markdown("## Summary"),
+        _code("print(f'{label}: day {day}, total {total:.1f}')", None, []),
+    ]
+    cells[1]["metadata"] = {"tags": ["parameters"]}
+    return _notebook(cells)
+
+
+def run_notebook(cache: Path) -> Path:
+    """Write the notebook of the ``run:small`` case."""
+    folder = cache / "notebooks-run"
+    folder.mkdir(parents=True, exist_ok=True)
+    return _write(folder / "parameterised.ipynb", parameterised())

@@ -94,3 +94,11 @@ def _link_pandoc(venv: Path, python: str) -> None:
         check=True, capture_output=True, text=True,
     ).stdout.strip()
     link.symlink_to(found)
+
+
+def papermill(log=print) -> Tool:
+    """papermill, run as users type it, with its own ipykernel (issue 13's ``run`` case)."""
+    venv = _ensure_venv(VENVS / "papermill", ["papermill", "ipykernel"], log)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["PATH"] = str(_bin(venv, "")) + os.pathsep + env.get("PATH", "")
+    return Tool("papermill", [str(_bin(venv, "papermill"))], str(_bin(venv, "python")), env)

@@ -28,6 +28,7 @@ _EXPORTS = {
     "ExtractOutputPreprocessor": "converter.preprocessors",
     "FilesWriter": "converter.writer",
     "KernelPool": "converter.execute",
+    "execute_notebook": "converter.execute.run",
     "Exporter": "converter.exporters.base",
     "TemplateExporter": "converter.exporters.base",
     "HTMLExporter": "converter.exporters.html",
@@ -52,6 +53,7 @@ _EXPORTS = {
     "CellTimeoutError": "converter.errors",
     "KernelNotFoundError": "converter.errors",
     "KernelDiedError": "converter.errors",
+    "ParameterError": "converter.errors",
 }
 
 __all__ = ["__version__", *_EXPORTS]

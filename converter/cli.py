@@ -139,6 +139,8 @@ def build_parser() -> argparse.ArgumentParser:
                      "or with --execute each with its own fresh kernel (default: 1)")
     run.add_argument("--progress", action="store_true",
                      help="report cell i/n on stderr even when it is not a terminal")
+    run.add_argument("--log-output", action="store_true",
+                     help="print each cell's stdout/stderr on stderr as it arrives, prefixed with notebook and cell")
     parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
     return parser
 
@@ -231,11 +233,13 @@ def make_preprocessors(args: argparse.Namespace, kernels=None, progress=None) ->
         steps.append(pre.ClearOutputPreprocessor())
     if args.execute:
         from converter.execute import ExecutePreprocessor
+        from converter.execute.live_output import LiveOutput
 
         startup = {} if args.startup_timeout is None else {"startup_timeout": args.startup_timeout}
         steps.append(ExecutePreprocessor(timeout=args.timeout, kernel_name=args.kernel, **startup,
                                          allow_errors=args.allow_errors, interrupt_on_timeout=True,
-                                         pool=kernels, on_cell=progress))
+                                         pool=kernels, on_cell=progress,
+                                         on_output=LiveOutput(sys.stderr, progress) if args.log_output else None))
     if args.coalesce_streams:
         steps.append(pre.CoalesceStreamsPreprocessor())
     tags = [args.remove_cell_tags, args.remove_input_tags, args.remove_output_tags, args.remove_single_output_tags]
@@ -360,7 +364,8 @@ def check_execution_args(parser: argparse.ArgumentParser, args: argparse.Namespa
     if args.startup_timeout is not None and args.startup_timeout <= 0:
         parser.error("--startup-timeout needs a positive number of seconds")
     for flag, given in (("--allow-errors", args.allow_errors), ("--timeout", args.timeout is not None),
-                        ("--startup-timeout", args.startup_timeout is not None), ("--kernel", args.kernel)):
+                        ("--startup-timeout", args.startup_timeout is not None), ("--kernel", args.kernel),
+                        ("--log-output", args.log_output)):
         if given and not args.execute:
             parser.error(f"{flag} only applies with --execute")
     for pattern in args.regex_remove:
@@ -426,6 +431,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from converter.viewer.serve import main as serve
 
         return serve(argv[1:])
+    if argv[:1] == ["run"]:  # papermill's job, with papermill's options
+        from converter.run_cli import main as run_notebook
+
+        return run_notebook(argv[1:])
     from converter.config import describe_settings, resolve_settings
     from converter.errors import ConfigError
 

@@ -36,6 +36,12 @@ class ConfigError(ConversionError):
     exit_code = 2
 
 
+class ParameterError(ConversionError):
+    """A parameter cannot be written in the notebook's language (or its name is invalid)."""
+
+    exit_code = 2
+
+
 class LatexError(ExportError):
     """The LaTeX for a PDF could not be compiled: xelatex is missing, failed or timed out."""
 

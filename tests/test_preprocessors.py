@@ -123,8 +123,11 @@ def test_parameters_go_after_the_tagged_cell_replace_old_ones_or_go_first():
     assert untagged.cells[0].metadata.tags == ["injected-parameters"]
     with pytest.raises(ValueError, match="not a valid Python variable name"):
         InjectParametersPreprocessor({"class": 1})(new_notebook(), Resources())
-    with pytest.raises(ValueError, match="cannot be written as a Python literal"):
-        InjectParametersPreprocessor({"x": float("nan")})(new_notebook(), Resources())
+    nb = InjectParametersPreprocessor({"x": float("nan")})(new_notebook(), Resources())[0]
+    assert nb.cells[0].source == "# Parameters\nx = float('nan')"  # as papermill writes it
+    bash = new_notebook(metadata={"kernelspec": {"name": "bash", "display_name": "Bash", "language": "bash"}})
+    with pytest.raises(ValueError, match="bash parameters cannot hold a dictionary"):
+        InjectParametersPreprocessor({"x": {"a": 1}})(bash, Resources())
 
 
 @pytest.mark.parametrize("text, value", [("5", 5), ("0.5", 0.5), ("True", True), ("None", None),

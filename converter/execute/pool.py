@@ -95,6 +95,14 @@ class KernelPool:
         self._top_up(request)
         return await task
 
+    def prepare(self, request: KernelRequest) -> None:
+        """Start booting a kernel for ``request`` now, for the next ``acquire`` to take."""
+        self.run(self._prepare(request))
+
+    async def _prepare(self, request: KernelRequest) -> None:
+        if not any(r == request for r, _ in self._spares) and (self.limit is None or self._started < self.limit):
+            self._spares.append((request, self._launch(request)))
+
     def release(self, km: Any, now: bool = False) -> None:
         """Shut a used kernel down in the background (``now`` kills it without asking)."""
         if km not in self._live:
@@ -136,18 +144,29 @@ class KernelPool:
     async def _start(self, request: KernelRequest) -> Any:
         from jupyter_client import AsyncKernelManager
 
-        km = AsyncKernelManager(kernel_name=request.name, log=LOG)
+        from converter.execute.kernels import spec_manager
+
+        km = AsyncKernelManager(kernel_name=request.name, log=LOG, kernel_spec_manager=spec_manager())
         self._live.add(km)  # even if start-up fails half-way, close() finds the process
         # The kernel's own stdout/stderr carry start-up chatter, not notebook output
         # (that arrives over ZeroMQ), so it does not reach the user's terminal.
+        # IPython history in memory, as nbclient does: faster, and the user's history file is left alone.
         await km.start_kernel(cwd=request.cwd, env={**os.environ, **dict(request.env)},
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              extra_arguments=["--HistoryManager.hist_file=:memory:"] if km.ipykernel else [])
         return km
 
     @staticmethod
     async def _shutdown(km: Any, now: bool) -> None:
         try:
-            if km.has_kernel:
+            if km.has_kernel and not now:
+                # shutdown_kernel(), watching the process every 10 ms instead of every 0.1 s:
+                # interrupt a cell that may still run, ask the kernel to stop, kill it if it lingers.
+                await km.interrupt_kernel()
+                await km.request_shutdown()
+                await km.finish_shutdown(pollinterval=0.01)
+                await km.cleanup_resources()
+            elif km.has_kernel:
                 await km.shutdown_kernel(now=now)
         except Exception as error:  # already gone, or refused a polite request
             LOG.debug("kernel shutdown: %s", error)

@@ -17,12 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from nbformat import NotebookNode
-
 from converter.errors import CellTimeoutError, ExecutionError, KernelDiedError
 from converter.execute.kernels import KernelChoice, choose_kernel
 from converter.execute.pool import LOG, KernelPool, KernelRequest
 from converter.filters.ansi import strip_ansi
+from converter.notebook import NotebookNode  # annotations only: nbformat costs ~75 ms to import
 from converter.pipeline import Preprocessor, Resources
 from converter.preprocessors.coalesce_streams import coalesce_streams
 
@@ -40,6 +39,8 @@ class CellExecutionError(ExecutionError):
 
 # ``on_cell(resources, cell_index, cell_count, seconds_since_start)``, before each cell.
 CellHook = Callable[[Resources, int, int, float], None]
+# ``on_output(resources, cell_index, output)``, as each output arrives from the kernel.
+OutputHook = Callable[[Resources, int, NotebookNode], None]
 
 # The error name nbclient reports for a cell interrupted after its timeout.
 _TIMEOUT_ENAME = "nbconv.CellTimeout"
@@ -74,6 +75,7 @@ class ExecutePreprocessor(Preprocessor):
     allow_error_names: list[str] = field(default_factory=list)
     force_raise_errors: bool = False
     skip_cells_with_tag: str = "skip-execution"
+    on_output: OutputHook | None = None
 
     def preprocess(self, nb: NotebookNode, resources: Resources, km: Any = None) -> tuple[NotebookNode, Resources]:
         """Run every code cell; ``resources`` may be nbconvert's dict, whose
@@ -90,10 +92,6 @@ class ExecutePreprocessor(Preprocessor):
 
     async def _execute(self, pool: KernelPool, nb: NotebookNode, resources: Resources,
                        kernel: KernelChoice, request: KernelRequest) -> None:
-        from nbclient import NotebookClient
-        from nbclient.exceptions import CellExecutionError, DeadKernelError
-        from nbclient.exceptions import CellTimeoutError as NbclientTimeout
-
         started = time.monotonic()
         current: list[int] = []  # index of the cell being run, once the first one starts
 
@@ -107,6 +105,11 @@ class ExecutePreprocessor(Preprocessor):
             km = await pool.acquire(request)
         except Exception as error:  # jupyter_client raises many types, e.g. the kernel's program is missing
             raise KernelDiedError(f"the kernel ({kernel.name}) did not start: {error}") from error
+        # imported once the kernel is booting, so the import overlaps its start-up
+        from nbclient import NotebookClient
+        from nbclient.exceptions import CellExecutionError, DeadKernelError
+        from nbclient.exceptions import CellTimeoutError as NbclientTimeout
+
         client = NotebookClient(
             nb, km=km, kernel_name=kernel.name, log=LOG,
             timeout_func=lambda cell: self.timeout,
@@ -120,6 +123,8 @@ class ExecutePreprocessor(Preprocessor):
             allow_error_names=list(self.allow_error_names), force_raise_errors=self.force_raise_errors,
             skip_cells_with_tag=self.skip_cells_with_tag,
         )
+        if self.on_output is not None:
+            _watch_outputs(client, self.on_output, resources)
         kill = False
         try:
             await client.async_execute()
@@ -155,6 +160,19 @@ class ExecutePreprocessor(Preprocessor):
         # nbclient's text: the cell's source, what it printed, then the traceback.
         return CellExecutionError(summary, traceback=strip_ansi(error.traceback or ""),
                                   ename=error.ename, evalue=str(error.evalue))
+
+
+def _watch_outputs(client: Any, hook: OutputHook, resources: Resources) -> None:
+    """Call ``hook`` with each output nbclient adds to a cell, as it arrives."""
+    add_output = client.output
+
+    def output(outs: list, msg: dict, display_id: str | None, cell_index: int) -> NotebookNode | None:
+        out = add_output(outs, msg, display_id, cell_index)
+        if out is not None:
+            hook(resources, cell_index, out)
+        return out
+
+    client.output = output
 
 
 def _where(current: list[int], nb: NotebookNode) -> str:

@@ -21,15 +21,26 @@ class ProgressReport:
         self.stream = stream
         self.terminal = terminal
         self._lock = threading.Lock()
+        self._line = ""  # the progress line on the terminal now
 
     def __call__(self, resources: Resources, index: int, count: int, elapsed: float) -> None:
         text = f"{resources.name}: cell {index + 1} of {count}, {elapsed:.1f} s"
         with self._lock:
+            self._line = text
             self.stream.write(_CLEAR_LINE + text if self.terminal else text + "\n")
             self.stream.flush()
 
     def clear(self) -> None:
         if self.terminal:
             with self._lock:
+                self._line = ""
                 self.stream.write(_CLEAR_LINE)
                 self.stream.flush()
+
+    def write_above(self, lines: str) -> None:
+        """Print whole lines (``--log-output``) with the progress line kept below them."""
+        with self._lock:
+            if self.terminal and self._line:
+                lines = _CLEAR_LINE + lines + self._line
+            self.stream.write(lines)
+            self.stream.flush()
