@@ -9,21 +9,26 @@ the caller still holds the partly executed notebook.
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import math
 import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from nbformat import NotebookNode
 
 from converter.errors import CellTimeoutError, ExecutionError, KernelDiedError
+from converter.execute.cache import ExecutionCache
 from converter.execute.kernels import KernelChoice, choose_kernel
 from converter.execute.pool import LOG, KernelPool, KernelRequest
 from converter.pipeline import Preprocessor, Resources
 from converter.preprocessors.coalesce_streams import coalesce_streams
+
+if TYPE_CHECKING:
+    from converter.execute.cluster import ClusterExecutor
 
 # ``on_cell(resources, cell_index, cell_count, seconds_since_start)``, before each cell.
 CellHook = Callable[[Resources, int, int, float], None]
@@ -42,6 +47,10 @@ class ExecutePreprocessor(Preprocessor):
     to the notebook's directory (``resources.dir``). ``env`` is added to the kernel's
     environment. ``pool`` lets a batch share kernels started ahead; without one, each
     call starts and stops its own kernel.
+
+    ``cache`` (an ``ExecutionCache`` or a folder) reuses the outputs of an unchanged
+    notebook instead of starting a kernel. ``notebook_timeout`` bounds the whole run in
+    seconds. ``cluster`` sends the notebook to a Dask cluster instead of a local kernel.
     """
 
     timeout: float | None = None
@@ -53,17 +62,42 @@ class ExecutePreprocessor(Preprocessor):
     env: dict[str, str] = field(default_factory=dict)
     pool: KernelPool | None = None
     on_cell: CellHook | None = None
+    # Execution at scale: see converter/execute/cache.py and cluster.py.
+    cache: ExecutionCache | str | os.PathLike | None = None
+    notebook_timeout: float | None = None
+    cluster: ClusterExecutor | None = None
 
     def __call__(self, nb: NotebookNode, resources: Resources) -> tuple[NotebookNode, Resources]:
         kernel = choose_kernel(nb, self.kernel_name)
         cwd = Path(self.cwd) if self.cwd is not None else (resources.dir or Path.cwd())
+        cache, key = self._cached(nb, resources, kernel)
+        if cache is not None and cache.lookup(key, nb):
+            nb.metadata["kernelspec"] = kernel.as_metadata()
+            return nb, resources  # a hit: no kernel started
+        self._run(nb, resources, kernel, cwd)
+        if cache is not None:
+            cache.store(key, nb, resources.name, kernel.name)
+        return nb, resources
+
+    def _cached(self, nb: NotebookNode, resources: Resources,
+                kernel: KernelChoice) -> tuple[ExecutionCache | None, str]:
+        """The execution cache and this notebook's key in it (None, "" without a cache)."""
+        if self.cache is None:
+            return None, ""
+        if not isinstance(self.cache, ExecutionCache):
+            self.cache = ExecutionCache(self.cache)
+        return self.cache, self.cache.key(nb, kernel.name, self.allow_errors, resources.dir)
+
+    def _run(self, nb: NotebookNode, resources: Resources, kernel: KernelChoice, cwd: Path) -> None:
+        if self.cluster is not None:
+            self.cluster.execute(nb, resources, self, kernel)
+            return
         request = KernelRequest(kernel.name, str(cwd), tuple(sorted(self.env.items())))
         if self.pool is not None:
             self.pool.run(self._execute(self.pool, nb, resources, kernel, request))
         else:
             with KernelPool() as pool:
                 pool.run(self._execute(pool, nb, resources, kernel, request))
-        return nb, resources
 
     async def _execute(self, pool: KernelPool, nb: NotebookNode, resources: Resources,
                        kernel: KernelChoice, request: KernelRequest) -> None:
@@ -95,7 +129,11 @@ class ExecutePreprocessor(Preprocessor):
         )
         kill = False
         try:
-            await client.async_execute()
+            await asyncio.wait_for(client.async_execute(), self.notebook_timeout)
+        except asyncio.TimeoutError as error:
+            kill = True
+            raise CellTimeoutError(f"the notebook timed out after {self.notebook_timeout:g} s "
+                                   f"({_where(current, nb)} was running)") from error
         except CellExecutionError as error:
             raise self._cell_error(error, _where(current, nb)) from error
         except NbclientTimeout as error:
