@@ -16,7 +16,7 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Coroutine
 
 from nbformat import NotebookNode
 
@@ -129,8 +129,8 @@ class ExecutePreprocessor(Preprocessor):
         )
         kill = False
         try:
-            await asyncio.wait_for(client.async_execute(), self.notebook_timeout)
-        except asyncio.TimeoutError as error:
+            await _within(client.async_execute(), self.notebook_timeout)
+        except _NotebookTimeout as error:
             kill = True
             raise CellTimeoutError(f"the notebook timed out after {self.notebook_timeout:g} s "
                                    f"({_where(current, nb)} was running)") from error
@@ -163,6 +163,26 @@ class ExecutePreprocessor(Preprocessor):
             return ExecutionError(f"{where} asked for input(), which nobody can answer while a notebook is executed")
         value = str(error.evalue).strip().splitlines()
         return ExecutionError(f"{where}: {error.ename}" + (f": {value[0]}" if value else ""))
+
+
+class _NotebookTimeout(Exception):
+    """The whole notebook outlasted ``notebook_timeout`` (nbclient's errors are TimeoutErrors too)."""
+
+
+async def _within(run: Coroutine[Any, Any, Any], seconds: float | None) -> Any:
+    """Await ``run``; after ``seconds`` cancel it and raise _NotebookTimeout, whatever
+    it raised while being stopped."""
+    task = asyncio.ensure_future(run)
+    try:
+        done, _ = await asyncio.wait({task}, timeout=seconds)
+    except BaseException:
+        task.cancel()
+        raise
+    if not done:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        raise _NotebookTimeout
+    return task.result()
 
 
 def _where(current: list[int], nb: NotebookNode) -> str:
