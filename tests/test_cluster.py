@@ -143,6 +143,25 @@ def test_the_cache_is_consulted_before_a_task_is_sent(cluster, tmp_path):
     assert ran.read_text() == "ran\n"
 
 
+def test_ctrl_c_cancels_the_outstanding_tasks(cluster, tmp_path):
+    started = tmp_path / "started.txt"
+    paths = [write(tmp_path / f"slow{i}.ipynb", f"import time\nopen({str(started)!r}, 'a').write('{i}\\n')\n"
+                   "time.sleep(4)") for i in range(6)]
+    nbconv = subprocess.Popen([sys.executable, "-m", "converter", "--execute", "--cluster", cluster.address,
+                               "--output-dir", str(tmp_path / "out"), *map(str, paths)],
+                              env={**os.environ, "PYTHONPATH": str(REPO)},
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while not (started.exists() and started.read_text().strip()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    nbconv.send_signal(signal.SIGINT)
+    _, err = nbconv.communicate(timeout=60)
+    assert nbconv.returncode == 130 and err.decode().strip().splitlines()[-1] == "nbconv: interrupted"
+    time.sleep(12)  # long enough for the queue to have reached every notebook, had it not been cancelled
+    assert len(started.read_text().split()) <= 2  # the two running then, no more
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
+
+
 def test_unreachable_scheduler_is_one_line_and_exit_11(tmp_path):
     path = write(tmp_path / "a.ipynb", "1")
     address = f"tcp://127.0.0.1:{free_port()}"

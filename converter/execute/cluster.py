@@ -142,6 +142,10 @@ class ClusterExecutor:
                 except TimeoutError:
                     if self._closed:
                         raise KeyboardInterrupt from None
+                except Exception:
+                    if self._closed:  # cancelled by close(): the run was interrupted
+                        raise KeyboardInterrupt from None
+                    raise
         finally:
             with self._lock:
                 self._outstanding.discard(future)
