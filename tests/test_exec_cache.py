@@ -229,8 +229,8 @@ def _hammer(directory: str, writer: int, rounds: int) -> None:
         nb = new_notebook(cells=[new_code_cell("x")])
         nb.cells[0].outputs = [nbformat.v4.new_output("stream", text=f"writer {writer} " + "y" * 200_000)]
         nb.cells[0].execution_count = writer
-        cache.store("shared" * 10, nb, f"w{writer}", "python3")
-        cache.store(f"own-{writer}-{index % 5}", nb, f"w{writer}", "python3")
+        cache.store("shared" * 10, nb, f"w{writer}", {"name": "python3"})
+        cache.store(f"own-{writer}-{index % 5}", nb, f"w{writer}", {"name": "python3"})
         probe = new_notebook(cells=[new_code_cell("x")])
         if cache.lookup("shared" * 10, probe):
             assert probe.cells[0].outputs[0]["text"].startswith("writer ")
@@ -280,10 +280,10 @@ def test_size_cap_evicts_the_least_recently_used_entry(tmp_path):
     nb = new_notebook(cells=[new_code_cell("x")])
     nb.cells[0].outputs = [nbformat.v4.new_output("stream", text="z" * 100_000)]
     for index, key in enumerate(("a", "b", "c")):
-        cache.store(key, nb, key, "python3")
+        cache.store(key, nb, key, {"name": "python3"})
         os.utime(cache.path(key), (time.time() - 100 + index, time.time() - 100 + index))
     assert cache.lookup("a", new_notebook(cells=[new_code_cell("x")]))  # "a" is now the most recent
-    cache.store("d", nb, "d", "python3")
+    cache.store("d", nb, "d", {"name": "python3"})
     assert sorted(p.stem for p in tmp_path.glob("*.json")) == ["a", "c", "d"]
 
 

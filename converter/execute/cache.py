@@ -3,7 +3,8 @@
 A docs build re-executes hundreds of notebooks of which a handful changed. The key of a
 notebook is a hash of what decides its outputs: the code cells' sources in order (with
 injected parameters, which are a code cell), the two tags that change how a cell runs
-(``skip-execution``, ``raises-exception``), the kernel name, ``allow_errors``, and the
+(``skip-execution``, ``raises-exception``), the kernel asked for (``kernel_name``, else
+the notebook's kernelspec name and language), ``allow_errors``, and the
 contents of the files the notebook declares in ``metadata.nbconv.depends`` (globs
 relative to its folder). Markdown, other tags, cell ids, metadata and existing outputs
 are left out, so editing prose or tags is still a hit.
@@ -29,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from nbformat import NotebookNode, from_dict
+from converter.notebook import NotebookNode
 
 FORMAT = 1  # bump when the key or entry layout changes: old entries then simply miss
 SUFFIX = ".json"
@@ -84,8 +85,11 @@ class ExecutionCache:
 
     # -- keys -----------------------------------------------------------------------
 
-    def key(self, nb: NotebookNode, kernel: str, allow_errors: bool, folder: Path | None) -> str:
-        """The hex key of ``nb`` as it would run in ``kernel`` from ``folder``."""
+    def key(self, nb: NotebookNode, kernel_name: str | None, allow_errors: bool, folder: Path | None) -> str:
+        """The hex key of ``nb`` run in ``kernel_name`` (None: the notebook's own) from ``folder``.
+
+        The kernel is named as asked, not as resolved, so a hit needs no kernelspec lookup.
+        """
         digest = hashlib.sha256()
 
         def add(*parts: str) -> None:
@@ -93,7 +97,8 @@ class ExecutionCache:
                 data = part.encode("utf-8", "surrogatepass")
                 digest.update(len(data).to_bytes(8, "big") + data)
 
-        add(f"nbconv-execution-cache/{FORMAT}", kernel, "allow-errors" if allow_errors else "stop-on-error")
+        add(f"nbconv-execution-cache/{FORMAT}", kernel_wanted(nb, kernel_name),
+            "allow-errors" if allow_errors else "stop-on-error")
         for cell in nb.cells:
             if cell.get("cell_type") == "code":
                 tags = cell.get("metadata", {}).get("tags") or []
@@ -119,10 +124,11 @@ class ExecutionCache:
             self.misses += 1
             return False
         for cell, saved in zip(cells, entry["cells"]):
-            cell.outputs = [from_dict(output) for output in saved["outputs"]]
-            cell.execution_count = saved["execution_count"]
-        if isinstance(entry.get("language_info"), dict):
-            nb.metadata["language_info"] = from_dict(entry["language_info"])
+            cell["outputs"] = saved["outputs"]
+            cell["execution_count"] = saved["execution_count"]
+        for field in ("kernelspec", "language_info"):
+            if isinstance(entry.get(field), dict):
+                nb.metadata[field] = entry[field]
         try:
             os.utime(self.path(key))  # least recently used is judged by this time
         except OSError:
@@ -130,14 +136,14 @@ class ExecutionCache:
         self.hits += 1
         return True
 
-    def store(self, key: str, nb: NotebookNode, name: str, kernel: str) -> None:
+    def store(self, key: str, nb: NotebookNode, name: str, kernelspec: dict[str, str]) -> None:
         """Keep the executed ``nb``'s outputs under ``key``, then trim the folder to size.
 
         A cache that cannot be written only costs time: the error is reported, not raised.
         """
         entry = {
-            "format": FORMAT, "key": key, "notebook": name, "kernel": kernel, "created": time.time(),
-            "language_info": nb.metadata.get("language_info"),
+            "format": FORMAT, "key": key, "notebook": name, "kernel": kernelspec.get("name"), "created": time.time(),
+            "kernelspec": kernelspec, "language_info": nb.metadata.get("language_info"),
             "cells": [{"execution_count": cell.get("execution_count"), "outputs": cell.get("outputs", [])}
                       for cell in nb.cells if cell.get("cell_type") == "code"],
         }
@@ -167,7 +173,7 @@ class ExecutionCache:
             self.warn(f"{path}: cache entry unreadable ({error.strerror}); executing again")
             return None
         try:
-            entry = json.loads(data)
+            entry = json.loads(data, object_hook=NotebookNode)
             if not (isinstance(entry, dict) and entry.get("format") == FORMAT and entry.get("key") == key
                     and isinstance(entry.get("cells"), list)
                     and all(isinstance(c, dict) and isinstance(c.get("outputs"), list) for c in entry["cells"])):
@@ -244,6 +250,17 @@ class ExecutionCache:
                     yield path
         except OSError:
             return
+
+
+def kernel_wanted(nb: NotebookNode, requested: str | None) -> str:
+    """The kernel a run asks for: the name given, else the notebook's kernelspec and language."""
+    if requested:
+        return f"name={requested}"
+    spec = nb.get("metadata", {}).get("kernelspec")
+    info = nb.get("metadata", {}).get("language_info")
+    spec = spec if isinstance(spec, dict) else {}
+    language = spec.get("language") or (info.get("name") if isinstance(info, dict) else None)
+    return f"kernelspec={spec.get('name')};language={language}"
 
 
 def dependency_hashes(nb: NotebookNode, folder: Path | None) -> list[tuple[str, str]]:

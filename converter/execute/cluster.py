@@ -26,10 +26,10 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from nbformat import NotebookNode, from_dict
 
 from converter import errors
 from converter.errors import ClusterError, ConversionError, ExecutionError, KernelDiedError
+from converter.notebook import NotebookNode
 from converter.pipeline import Resources
 
 if TYPE_CHECKING:
@@ -103,7 +103,7 @@ class ClusterExecutor:
         }
         result = self._run(task, resources.name)
         nb.clear()
-        nb.update(from_dict(json.loads(result["notebook"])))
+        nb.update(json.loads(result["notebook"], object_hook=NotebookNode))
         with self._lock:
             self.workers_used[result["worker"]] = self.workers_used.get(result["worker"], 0) + 1
         if result["error"]:
@@ -239,7 +239,7 @@ def run_task(task: dict) -> dict:
         if _inside(relative):
             (folder / relative).parent.mkdir(parents=True, exist_ok=True)
             write_atomic(folder / relative, data)
-    nb = from_dict(json.loads(task["notebook"]))
+    nb = json.loads(task["notebook"], object_hook=NotebookNode)
     error = None
     try:
         ExecutePreprocessor(pool=pool, **task["options"])(nb, Resources(name=task["name"], dir=folder))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from nbformat import NotebookNode
+from converter.notebook import NotebookNode
 
 from converter.errors import KernelNotFoundError
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Coroutine
 
-from nbformat import NotebookNode
+from converter.notebook import NotebookNode
 
 from converter.errors import CellTimeoutError, ExecutionError, KernelDiedError
 from converter.execute.cache import ExecutionCache
@@ -68,25 +68,23 @@ class ExecutePreprocessor(Preprocessor):
     cluster: ClusterExecutor | None = None
 
     def __call__(self, nb: NotebookNode, resources: Resources) -> tuple[NotebookNode, Resources]:
+        cache, key = self._cached(nb, resources)
+        if cache is not None and cache.lookup(key, nb):
+            return nb, resources  # a hit: no kernel started, not even the kernelspecs read
         kernel = choose_kernel(nb, self.kernel_name)
         cwd = Path(self.cwd) if self.cwd is not None else (resources.dir or Path.cwd())
-        cache, key = self._cached(nb, resources, kernel)
-        if cache is not None and cache.lookup(key, nb):
-            nb.metadata["kernelspec"] = kernel.as_metadata()
-            return nb, resources  # a hit: no kernel started
         self._run(nb, resources, kernel, cwd)
         if cache is not None:
-            cache.store(key, nb, resources.name, kernel.name)
+            cache.store(key, nb, resources.name, kernel.as_metadata())
         return nb, resources
 
-    def _cached(self, nb: NotebookNode, resources: Resources,
-                kernel: KernelChoice) -> tuple[ExecutionCache | None, str]:
+    def _cached(self, nb: NotebookNode, resources: Resources) -> tuple[ExecutionCache | None, str]:
         """The execution cache and this notebook's key in it (None, "" without a cache)."""
         if self.cache is None:
             return None, ""
         if not isinstance(self.cache, ExecutionCache):
             self.cache = ExecutionCache(self.cache)
-        return self.cache, self.cache.key(nb, kernel.name, self.allow_errors, resources.dir)
+        return self.cache, self.cache.key(nb, self.kernel_name, self.allow_errors, resources.dir)
 
     def _run(self, nb: NotebookNode, resources: Resources, kernel: KernelChoice, cwd: Path) -> None:
         if self.cluster is not None:
