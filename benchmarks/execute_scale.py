@@ -68,8 +68,9 @@ def timed(commands: list[list[str]], env: dict[str, str]) -> float:
     for command in commands:
         result = subprocess.run(command, capture_output=True, env=env)
         if result.returncode != 0:
+            problems = [line for line in result.stderr.decode().splitlines() if " -> " not in line]
             raise SystemExit(f"failed ({result.returncode}): {' '.join(command[:6])} ...\n"
-                             f"{result.stderr.decode()[-2000:]}")
+                             + "\n".join(problems)[-3000:])
     return time.perf_counter() - start
 
 

@@ -389,7 +389,7 @@ def report_one(job: Job, exporter, args: argparse.Namespace, progress=None) -> i
     if progress is not None:
         progress.clear()
     if report:
-        print(report, file=sys.stderr)
+        sys.stderr.write(report + "\n")  # one write: lines of -j threads do not interleave
     return EXIT_OK
 
 
@@ -405,6 +405,11 @@ def run_jobs(jobs: list[Job], exporter, args: argparse.Namespace, progress=None)
 
         return convert_in_workers(jobs, exporter, args)
     from concurrent.futures import ThreadPoolExecutor
+
+    # pygments' lexers and formatters packages replace themselves in sys.modules as they
+    # load: threads importing them at once (cache hits render at once) can see half a module.
+    import pygments.formatters  # noqa: F401
+    import pygments.lexers  # noqa: F401
 
     workers = ThreadPoolExecutor(max_workers=args.jobs, thread_name_prefix="nbconv-job")
     try:
