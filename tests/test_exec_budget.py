@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -10,7 +14,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from conftest import run_nbconv
+from conftest import REPO, run_nbconv
 from converter.execute import KernelPool
 from converter.execute.pool import KernelRequest
 
@@ -115,3 +119,17 @@ def test_start_up_gives_up_after_a_bounded_number_of_tries(tmp_path, monkeypatch
     with pool, pytest.raises(RuntimeError, match="Address already in use"):
         pool.run(pool.acquire(KernelRequest("python3", str(tmp_path))))
     assert len(calls) == 3
+
+
+def test_ctrl_c_under_a_notebook_timeout_is_quiet(tmp_path):
+    path = write(tmp_path / "slow.ipynb", "import time\ntime.sleep(120)")
+    process = subprocess.Popen([sys.executable, "-m", "converter", "--execute", "--progress",
+                                "--notebook-timeout", "100", str(path)],
+                               stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(REPO)})
+    try:
+        assert process.stderr.readline().startswith(b"slow: cell 1/1, ")
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 130 and err.decode().strip() == "nbconv: interrupted"

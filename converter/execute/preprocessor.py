@@ -170,10 +170,13 @@ class _NotebookTimeout(Exception):
 async def _within(run: Coroutine[Any, Any, Any], seconds: float | None) -> Any:
     """Await ``run``; after ``seconds`` cancel it and raise _NotebookTimeout, whatever
     it raised while being stopped."""
+    if seconds is None:
+        return await run
     task = asyncio.ensure_future(run)
     try:
         done, _ = await asyncio.wait({task}, timeout=seconds)
-    except BaseException:
+    except BaseException:  # cancelled (Ctrl-C): stop the run, and take its error ourselves
+        task.add_done_callback(lambda stopped: stopped.cancelled() or stopped.exception())
         task.cancel()
         raise
     if not done:
