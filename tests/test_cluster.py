@@ -172,6 +172,29 @@ def test_unreachable_scheduler_is_one_line_and_exit_11(tmp_path):
     assert not (tmp_path / "a.html").exists()
 
 
+def test_cluster_usage_errors(tmp_path):
+    path = write(tmp_path / "a.ipynb", "1")
+    bad = run_nbconv("--execute", "--cluster", "local:zero", path)
+    assert bad.returncode == 11 and bad.stderr.decode().strip() == (
+        "nbconv: error: local:zero: local clusters are written local:N, N workers (at least 1)")
+    assert run_nbconv("--cluster", "local:1", path).returncode == 2  # without --execute
+    assert run_nbconv("--execute", "--ship", "*.csv", path).returncode == 2  # without --cluster
+    assert not (tmp_path / "a.html").exists()
+
+
+def test_shipped_files_are_size_capped(tmp_path, monkeypatch):
+    from converter.errors import ClusterError
+    from converter.execute import cluster as module
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "small.csv").write_text("1,2\n")
+    (tmp_path / "outside.csv").write_text("no\n")
+    assert module.shipped_files(tmp_path / "data", ("*.csv", "../*.csv"), "nb") == {"small.csv": b"1,2\n"}
+    monkeypatch.setattr(module, "SHIP_LIMIT", 3)
+    with pytest.raises(ClusterError, match="nb: the files named by --ship add up to more than"):
+        module.shipped_files(tmp_path / "data", ("*.csv",), "nb")
+
+
 def test_local_cluster_of_two_workers(tmp_path):
     paths = [write(tmp_path / f"l{i}.ipynb", f"print('local', {i} + 100)") for i in range(3)]
     result = run_nbconv("--execute", "--cluster", "local:2", "--to", "notebook", "--output-dir", tmp_path / "out",

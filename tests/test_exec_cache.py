@@ -307,7 +307,7 @@ def test_cache_command_lists_shows_and_clears(marked, tmp_path):
     env_listing = subprocess.run([sys.executable, "-m", "converter", "cache", "list"], capture_output=True, text=True,
                                  env={**marked.env, "NBCONV_CACHE": str(cache)}, cwd=tmp_path)
     assert len(env_listing.stdout.splitlines()) == 1
-    assert marked.run("cache", "--cache", cache, "clear").returncode == 0
+    assert marked.run("cache", "clear", "--cache", cache).returncode == 0
     assert not list(cache.glob("*.json"))
 
 

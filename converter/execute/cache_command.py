@@ -20,11 +20,13 @@ from converter.errors import ConfigError
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nbconv cache", description="Look after the execution cache (--cache DIR).")
     parser.add_argument("--cache", metavar="DIR", help="the cache folder (default: NBCONV_CACHE or the config file)")
+    folder = argparse.ArgumentParser(add_help=False)  # --cache after the command works too
+    folder.add_argument("--cache", metavar="DIR", default=argparse.SUPPRESS, help="the cache folder")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    commands.add_parser("list", help="one line per entry, least recently used first")
-    show = commands.add_parser("show", help="what an entry holds (KEY or a unique prefix of it)")
+    commands.add_parser("list", parents=[folder], help="one line per entry, least recently used first")
+    show = commands.add_parser("show", parents=[folder], help="what an entry holds (KEY or a unique prefix of it)")
     show.add_argument("key", metavar="KEY")
-    clear = commands.add_parser("clear", help="remove entries")
+    clear = commands.add_parser("clear", parents=[folder], help="remove entries")
     clear.add_argument("--older-than", type=float, metavar="DAYS",
                        help="only entries last used more than DAYS days ago")
     return parser
