@@ -477,7 +477,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             args.cluster_executor = ClusterExecutor(args.cluster, ship=args.ship, retries=args.retries)
         except ClusterError as error:
-            kernels.close()
+            if kernels is not None:
+                kernels.close()
             print(f"nbconv: error: {error}", file=sys.stderr)
             return error.exit_code
     try:

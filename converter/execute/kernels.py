@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from converter.notebook import NotebookNode
-
 from converter.errors import KernelNotFoundError
+from converter.notebook import NotebookNode
 
 DEFAULT_KERNEL = "python3"
 

@@ -18,12 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Coroutine
 
-from converter.notebook import NotebookNode
-
 from converter.errors import CellTimeoutError, ExecutionError, KernelDiedError
 from converter.execute.cache import ExecutionCache
 from converter.execute.kernels import KernelChoice, choose_kernel
 from converter.execute.pool import LOG, KernelPool, KernelRequest
+from converter.notebook import NotebookNode
 from converter.pipeline import Preprocessor, Resources
 from converter.preprocessors.coalesce_streams import coalesce_streams
 
