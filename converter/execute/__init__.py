@@ -3,8 +3,9 @@
 Importing this package is cheap: nbclient and jupyter_client load on first execution.
 """
 
+from converter.execute.cache import ExecutionCache
 from converter.execute.kernels import choose_kernel
 from converter.execute.pool import KernelPool
 from converter.execute.preprocessor import ExecutePreprocessor
 
-__all__ = ["ExecutePreprocessor", "KernelPool", "choose_kernel"]
+__all__ = ["ExecutePreprocessor", "ExecutionCache", "KernelPool", "choose_kernel"]
