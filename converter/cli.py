@@ -22,6 +22,7 @@ EXIT_OK = 0
 EXIT_INTERNAL = 1
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a writer whose reader left
+CLUSTER_THREADS = 64  # notebooks in flight on a --cluster at once
 
 STDIN = "-"
 
@@ -56,7 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Convert Jupyter notebooks to other formats.",
         epilog="Exit codes: 0 success, 1 internal error, 2 usage error, 3 unreadable or "
         "invalid notebook, 4 output not writable, 5 template or export error, 6 a cell raised, "
-        "7 cell timeout, 8 kernel not installed, 9 kernel died, 10 LaTeX/PDF compilation failed. "
+        "7 cell or notebook timeout, 8 kernel not installed, 9 kernel died, 10 LaTeX/PDF compilation failed, "
+        "11 Dask scheduler unreachable. "
         "See CLI.md.",
     )
     parser.add_argument("notebooks", nargs="*", metavar="NOTEBOOK",
@@ -141,6 +143,20 @@ def build_parser() -> argparse.ArgumentParser:
                      help="report cell i/n on stderr even when it is not a terminal")
     run.add_argument("--log-output", action="store_true",
                      help="print each cell's stdout/stderr on stderr as it arrives, prefixed with notebook and cell")
+    # Execution at scale (CLI.md "Executing many notebooks").
+    run.add_argument("--notebook-timeout", type=float, metavar="SECONDS",
+                     help="stop a notebook whose whole run takes longer than this (exit 7)")
+    run.add_argument("--cache", metavar="DIR",
+                     help="reuse the outputs of notebooks whose code did not change, kept in DIR")
+    run.add_argument("--refresh", action="store_true", help="with --cache: execute anyway and replace the entries")
+    run.add_argument("--cache-size", default="1G", metavar="SIZE",
+                     help="cap on the cache folder, least recently used entries go first (default: 1G)")
+    run.add_argument("--cluster", metavar="ADDRESS",
+                     help="execute on a Dask cluster: tcp://HOST:PORT of a scheduler, or local:N worker processes")
+    run.add_argument("--ship", action="append", default=[], metavar="GLOB",
+                     help="with --cluster: send the files of the notebook's folder matching GLOB along (repeatable)")
+    run.add_argument("--retries", type=int, default=1, metavar="N",
+                     help="with --cluster: run a notebook whose worker or kernel died again, N times (default: 1)")
     parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
     return parser
 
@@ -239,7 +255,9 @@ def make_preprocessors(args: argparse.Namespace, kernels=None, progress=None) ->
         steps.append(ExecutePreprocessor(timeout=args.timeout, kernel_name=args.kernel, **startup,
                                          allow_errors=args.allow_errors, interrupt_on_timeout=True,
                                          pool=kernels, on_cell=progress,
-                                         on_output=LiveOutput(sys.stderr, progress) if args.log_output else None))
+                                         on_output=LiveOutput(sys.stderr, progress) if args.log_output else None,
+                                         cache=execution_cache(args), notebook_timeout=args.notebook_timeout,
+                                         cluster=getattr(args, "cluster_executor", None)))
     if args.coalesce_streams:
         steps.append(pre.CoalesceStreamsPreprocessor())
     tags = [args.remove_cell_tags, args.remove_input_tags, args.remove_output_tags, args.remove_single_output_tags]
@@ -257,6 +275,15 @@ def make_preprocessors(args: argparse.Namespace, kernels=None, progress=None) ->
 
         steps += [load_object(spec, "preprocessor")() for spec in args.preprocessor]
     return steps
+
+
+def execution_cache(args: argparse.Namespace):
+    """The ``--cache`` folder as an ExecutionCache, or None."""
+    if not args.cache:
+        return None
+    from converter.execute.cache import ExecutionCache, parse_size
+
+    return ExecutionCache(args.cache, parse_size(args.cache_size), refresh=args.refresh)
 
 
 def read_parameters(args: argparse.Namespace) -> dict:
@@ -368,6 +395,7 @@ def check_execution_args(parser: argparse.ArgumentParser, args: argparse.Namespa
                         ("--log-output", args.log_output)):
         if given and not args.execute:
             parser.error(f"{flag} only applies with --execute")
+    check_scale_args(parser, args)
     for pattern in args.regex_remove:
         try:
             re.compile(pattern)
@@ -377,6 +405,29 @@ def check_execution_args(parser: argparse.ArgumentParser, args: argparse.Namespa
         args.parameters_values = read_parameters(args)
     except ValueError as error:
         parser.error(str(error))
+
+
+def check_scale_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Usage errors of --notebook-timeout, --cache, --cluster and their companions."""
+    for flag, given in (("--notebook-timeout", args.notebook_timeout is not None), ("--cluster", args.cluster),
+                        ("--refresh", args.refresh)):
+        if given and not args.execute:
+            parser.error(f"{flag} only applies with --execute")
+    if args.notebook_timeout is not None and args.notebook_timeout <= 0:
+        parser.error("--notebook-timeout needs a positive number of seconds")
+    if args.refresh and not args.cache:
+        parser.error("--refresh needs --cache DIR")
+    if args.ship and not args.cluster:
+        parser.error("--ship only applies with --cluster")
+    if args.retries < 0:
+        parser.error("--retries needs a number of at least 0")
+    if args.cache:
+        from converter.execute.cache import parse_size
+
+        try:
+            parse_size(args.cache_size)
+        except ValueError:
+            parser.error(f"--cache-size {args.cache_size!r}: give a size such as 500M or 2G")
 
 
 def report_one(job: Job, exporter, args: argparse.Namespace, progress=None) -> int:
@@ -403,13 +454,15 @@ def report_one(job: Job, exporter, args: argparse.Namespace, progress=None) -> i
     if progress is not None:
         progress.clear()
     if report and not args.quiet:
-        print(report, file=sys.stderr)
+        sys.stderr.write(report + "\n")  # one write: lines of -j threads do not interleave
     return EXIT_OK
 
 
 def run_jobs(jobs: list[Job], exporter, args: argparse.Namespace, progress=None) -> list[int]:
     """Each job's exit status, in job order; ``-j N`` runs N at a time (threads for kernels)."""
     one_stream = args.stdout or any(job.source == STDIN for job in jobs)
+    if getattr(args, "cluster_executor", None) is not None and not one_stream and len(jobs) > 1:
+        args.jobs = max(args.jobs, min(len(jobs), CLUSTER_THREADS))  # threads only wait on the cluster
     if args.jobs == 1 or len(jobs) == 1 or (one_stream and not args.execute):
         return [report_one(job, exporter, args, progress) for job in jobs]
     if not args.execute:
@@ -417,6 +470,11 @@ def run_jobs(jobs: list[Job], exporter, args: argparse.Namespace, progress=None)
 
         return convert_in_workers(jobs, exporter, args)
     from concurrent.futures import ThreadPoolExecutor
+
+    # pygments' lexers and formatters packages replace themselves in sys.modules as they
+    # load: threads importing them at once (cache hits render at once) can see half a module.
+    import pygments.formatters  # noqa: F401
+    import pygments.lexers  # noqa: F401
 
     workers = ThreadPoolExecutor(max_workers=args.jobs, thread_name_prefix="nbconv-job")
     try:
@@ -435,6 +493,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from converter.run_cli import main as run_notebook
 
         return run_notebook(argv[1:])
+    if argv[:1] == ["cache"]:  # the execution cache: list, show, clear
+        from converter.execute.cache_command import main as cache_command
+
+        return cache_command(argv[1:])
     from converter.config import describe_settings, resolve_settings
     from converter.errors import ConfigError
 
@@ -486,9 +548,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         kernels = KernelPool(ahead=args.jobs if len(jobs) > 1 else 0, limit=len(jobs))
         if args.progress or sys.stderr.isatty():
             progress = ProgressReport(sys.stderr, terminal=sys.stderr.isatty())
+    if args.cluster:
+        from converter.errors import ClusterError
+        from converter.execute.cluster import ClusterExecutor
+
+        try:
+            args.cluster_executor = ClusterExecutor(args.cluster, ship=args.ship, retries=args.retries)
+        except ClusterError as error:
+            if kernels is not None:
+                kernels.close()
+            print(f"nbconv: error: {error}", file=sys.stderr)
+            return error.exit_code
     try:
         return run_all(jobs, args, sources, status, kernels, progress)
     finally:
+        if getattr(args, "cluster_executor", None) is not None:
+            args.cluster_executor.close()
         if kernels is not None:
             kernels.close()
 

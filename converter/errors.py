@@ -70,3 +70,9 @@ class KernelDiedError(ExecutionError):
     """The kernel died while running a cell, or did not start in time."""
 
     exit_code = 9
+
+
+class ClusterError(ConversionError):
+    """``--cluster``: the Dask scheduler cannot be reached, or a task cannot be sent."""
+
+    exit_code = 11

@@ -26,6 +26,7 @@ LOG = logging.getLogger("nbconv.execute")
 LOG.addHandler(logging.NullHandler())  # jupyter_client's warnings are ours to report, not print
 
 T = TypeVar("T")
+STARTUP_ATTEMPTS = 3  # a kernel that fails to start is tried this many times in all
 
 
 @dataclass(frozen=True)
@@ -59,12 +60,15 @@ class KernelPool:
     Spares are started for the most recent request (kernel, directory, env): in a batch
     the next notebook usually asks for the same. ``limit`` caps how many kernels the pool
     starts in all (a batch of 20 needs no more than 20). Always ``close()`` the pool (or
-    use it as a context manager): it shuts down every kernel it started.
+    use it as a context manager): it shuts down every kernel it started. A kernel is
+    handed out only after it answered a ``kernel_info`` request.
     """
 
-    def __init__(self, ahead: int = 0, limit: int | None = None) -> None:
+    def __init__(self, ahead: int = 0, limit: int | None = None, startup_timeout: float = 60) -> None:
         self.ahead = ahead
         self.limit = limit
+        self.startup_timeout = startup_timeout
+        self.kernels_started = 0  # kernel processes launched, retries included
         self._started = 0
         self._spares: list[tuple[KernelRequest, asyncio.Task]] = []
         self._live: set[Any] = set()  # kernel managers whose process may still run
@@ -142,18 +146,46 @@ class KernelPool:
             self.release(task.result(), now=True)
 
     async def _start(self, request: KernelRequest) -> Any:
+        """A kernel that answered; a failed start (port clash, slow boot) is tried again.
+
+        jupyter_client picks free ports before the kernel binds them, so kernels booting
+        at once can collide ("Address already in use") and die; on a loaded machine a
+        boot may also outlast ``startup_timeout``. Each retry gets new ports.
+        """
+        for attempt in range(1, STARTUP_ATTEMPTS + 1):
+            try:
+                return await self._start_once(request)
+            except Exception as error:  # jupyter_client raises many types
+                if attempt == STARTUP_ATTEMPTS:
+                    raise
+                LOG.debug("kernel start-up failed (attempt %d): %s", attempt, error)
+        raise AssertionError("unreachable")
+
+    async def _start_once(self, request: KernelRequest) -> Any:
         from jupyter_client import AsyncKernelManager
 
         from converter.execute.kernels import spec_manager
 
         km = AsyncKernelManager(kernel_name=request.name, log=LOG, kernel_spec_manager=spec_manager())
         self._live.add(km)  # even if start-up fails half-way, close() finds the process
-        # The kernel's own stdout/stderr carry start-up chatter, not notebook output
-        # (that arrives over ZeroMQ), so it does not reach the user's terminal.
-        # IPython history in memory, as nbclient does: faster, and the user's history file is left alone.
-        await km.start_kernel(cwd=request.cwd, env={**os.environ, **dict(request.env)},
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                              extra_arguments=["--HistoryManager.hist_file=:memory:"] if km.ipykernel else [])
+        self.kernels_started += 1
+        try:
+            # The kernel's own stdout/stderr carry start-up chatter, not notebook output
+            # (that arrives over ZeroMQ), so it does not reach the user's terminal.
+            # IPython history in memory, as nbclient does: faster, and the user's history file is left alone.
+            await km.start_kernel(cwd=request.cwd, env={**os.environ, **dict(request.env)},
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                  extra_arguments=["--HistoryManager.hist_file=:memory:"] if km.ipykernel else [])
+            client = km.client()
+            client.start_channels()
+            try:
+                await client.wait_for_ready(timeout=self.startup_timeout)
+            finally:
+                client.stop_channels()
+        except BaseException:
+            self._live.discard(km)
+            await self._shutdown(km, now=True)
+            raise
         return km
 
     @staticmethod

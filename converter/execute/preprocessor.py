@@ -9,21 +9,26 @@ the caller still holds the partly executed notebook.
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import math
 import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Coroutine
 
 from converter.errors import CellTimeoutError, ExecutionError, KernelDiedError
+from converter.execute.cache import ExecutionCache
 from converter.execute.kernels import KernelChoice, choose_kernel
 from converter.execute.pool import LOG, KernelPool, KernelRequest
 from converter.filters.ansi import strip_ansi
 from converter.notebook import NotebookNode  # annotations only: nbformat costs ~75 ms to import
 from converter.pipeline import Preprocessor, Resources
 from converter.preprocessors.coalesce_streams import coalesce_streams
+
+if TYPE_CHECKING:
+    from converter.execute.cluster import ClusterExecutor
 
 class CellExecutionError(ExecutionError):
     """A cell raised. ``str(error)`` holds the cell's source and traceback text (nbclient's
@@ -56,6 +61,10 @@ class ExecutePreprocessor(Preprocessor):
     to the notebook's directory (``resources.dir``). ``env`` is added to the kernel's
     environment. ``pool`` lets a batch share kernels started ahead; without one, each
     call starts and stops its own kernel.
+
+    ``cache`` (an ``ExecutionCache`` or a folder) reuses the outputs of an unchanged
+    notebook instead of starting a kernel. ``notebook_timeout`` bounds the whole run in
+    seconds. ``cluster`` sends the notebook to a Dask cluster instead of a local kernel.
     """
 
     timeout: float | None = None
@@ -77,18 +86,42 @@ class ExecutePreprocessor(Preprocessor):
     skip_cells_with_tag: str = "skip-execution"
     on_output: OutputHook | None = None
 
+    # Execution at scale: see converter/execute/cache.py and cluster.py.
+    cache: ExecutionCache | str | os.PathLike | None = None
+    notebook_timeout: float | None = None
+    cluster: ClusterExecutor | None = None
+
     def preprocess(self, nb: NotebookNode, resources: Resources, km: Any = None) -> tuple[NotebookNode, Resources]:
         """Run every code cell; ``resources`` may be nbconvert's dict, whose
         ``metadata.path`` is the working directory (``km`` is accepted and not used)."""
+        cache, key = self._cached(nb, resources)
+        if cache is not None and cache.lookup(key, nb):
+            return nb, resources  # a hit: no kernel started, not even the kernelspecs read
         kernel = choose_kernel(nb, self.kernel_name)
         cwd = Path(self.cwd) if self.cwd is not None else (resources.dir or Path.cwd())
+        self._run(nb, resources, kernel, cwd)
+        if cache is not None:
+            cache.store(key, nb, resources.name, kernel.as_metadata())
+        return nb, resources
+
+    def _cached(self, nb: NotebookNode, resources: Resources) -> tuple[ExecutionCache | None, str]:
+        """The execution cache and this notebook's key in it (None, "" without a cache)."""
+        if self.cache is None:
+            return None, ""
+        if not isinstance(self.cache, ExecutionCache):
+            self.cache = ExecutionCache(self.cache)
+        return self.cache, self.cache.key(nb, self.kernel_name, self.allow_errors, resources.dir)
+
+    def _run(self, nb: NotebookNode, resources: Resources, kernel: KernelChoice, cwd: Path) -> None:
+        if self.cluster is not None:
+            self.cluster.execute(nb, resources, self, kernel)
+            return
         request = KernelRequest(kernel.name, str(cwd), tuple(sorted(self.env.items())))
         if self.pool is not None:
             self.pool.run(self._execute(self.pool, nb, resources, kernel, request))
         else:
             with KernelPool() as pool:
                 pool.run(self._execute(pool, nb, resources, kernel, request))
-        return nb, resources
 
     async def _execute(self, pool: KernelPool, nb: NotebookNode, resources: Resources,
                        kernel: KernelChoice, request: KernelRequest) -> None:
@@ -127,7 +160,11 @@ class ExecutePreprocessor(Preprocessor):
             _watch_outputs(client, self.on_output, resources)
         kill = False
         try:
-            await client.async_execute()
+            await _within(client.async_execute(), self.notebook_timeout)
+        except _NotebookTimeout as error:
+            kill = True
+            raise CellTimeoutError(f"the notebook timed out after {self.notebook_timeout:g} s "
+                                   f"({_where(current, nb)} was running)") from error
         except CellExecutionError as error:
             raise self._cell_error(error, _where(current, nb)) from error
         except NbclientTimeout as error:
@@ -173,6 +210,29 @@ def _watch_outputs(client: Any, hook: OutputHook, resources: Resources) -> None:
         return out
 
     client.output = output
+
+
+class _NotebookTimeout(Exception):
+    """The whole notebook outlasted ``notebook_timeout`` (nbclient's errors are TimeoutErrors too)."""
+
+
+async def _within(run: Coroutine[Any, Any, Any], seconds: float | None) -> Any:
+    """Await ``run``; after ``seconds`` cancel it and raise _NotebookTimeout, whatever
+    it raised while being stopped."""
+    if seconds is None:
+        return await run
+    task = asyncio.ensure_future(run)
+    try:
+        done, _ = await asyncio.wait({task}, timeout=seconds)
+    except BaseException:  # cancelled (Ctrl-C): stop the run, and take its error ourselves
+        task.add_done_callback(lambda stopped: stopped.cancelled() or stopped.exception())
+        task.cancel()
+        raise
+    if not done:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        raise _NotebookTimeout
+    return task.result()
 
 
 def _where(current: list[int], nb: NotebookNode) -> str:

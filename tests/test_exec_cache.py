@@ -1,0 +1,329 @@
+"""The execution cache on a real kernel: hits start no kernel, the key follows the code.
+
+Notebooks here run in a kernelspec named ``marked`` whose launcher appends its process
+id to a file before it becomes an ipykernel, so every kernel process started is counted
+by the operating system's own doing, not by nbconv's word. The library tests also read
+the ``KernelPool`` counter.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from conftest import REPO
+from converter.execute import ExecutePreprocessor, KernelPool
+from converter.execute.cache import ExecutionCache
+from converter.pipeline import Resources
+
+pytest.importorskip("ipykernel")
+
+LAUNCHER = """\
+import os, sys
+with open({marker!r}, "a") as handle:
+    handle.write(f"{{os.getpid()}}\\n")
+from ipykernel.kernelapp import launch_new_instance
+launch_new_instance()
+"""
+
+
+class Marked:
+    """A kernelspec ``marked`` in its own JUPYTER_PATH that records each kernel it starts."""
+
+    def __init__(self, root: Path) -> None:
+        self.marker = root / "kernels-started.txt"
+        root.mkdir(parents=True, exist_ok=True)
+        self.marker.touch()
+        spec = root / "jupyter" / "kernels" / "marked"
+        spec.mkdir(parents=True)
+        (spec / "launch.py").write_text(LAUNCHER.format(marker=str(self.marker)), encoding="utf-8")
+        (spec / "kernel.json").write_text(json.dumps({
+            "argv": [sys.executable, str(spec / "launch.py"), "-f", "{connection_file}"],
+            "display_name": "Marked Python", "language": "python"}), encoding="utf-8")
+        self.env = {**os.environ, "JUPYTER_PATH": str(root / "jupyter"), "PYTHONPATH": str(REPO)}
+        self.env.pop("NBCONV_CACHE", None)
+
+    @property
+    def started(self) -> list[int]:
+        return [int(line) for line in self.marker.read_text().split()]
+
+    def run(self, *args: str | Path, cwd: Path | None = None, timeout: float = 240) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "converter", *map(str, args)], capture_output=True,
+                              text=True, env=self.env, cwd=cwd, timeout=timeout)
+
+    def popen(self, *args: str | Path) -> subprocess.Popen:
+        return subprocess.Popen([sys.executable, "-m", "converter", *map(str, args)], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, env=self.env)
+
+
+@pytest.fixture
+def marked(tmp_path, monkeypatch) -> Marked:
+    kernels = Marked(tmp_path / "k")
+    monkeypatch.setenv("JUPYTER_PATH", kernels.env["JUPYTER_PATH"])
+    return kernels
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
+
+
+def write(path: Path, *cells, **metadata) -> Path:
+    nb = new_notebook(cells=list(cells))
+    nb.metadata.update({"kernelspec": {"name": "marked", "display_name": "Marked Python", "language": "python"},
+                        **metadata})
+    nbformat.write(nb, path)
+    return path
+
+
+PID_CELL = "import os\nprint('pid', os.getpid())"
+
+
+def report(folder: Path) -> Path:
+    folder.mkdir(exist_ok=True)
+    return write(folder / "report.ipynb", new_markdown_cell("# First title"),
+                 new_code_cell("n = 2", metadata={"tags": ["parameters"]}),
+                 new_code_cell(PID_CELL), new_code_cell("n * 21"))
+
+
+def outputs(path: Path) -> list:
+    nb = nbformat.read(path, as_version=4)
+    return [(c.execution_count, c.outputs) for c in nb.cells if c.cell_type == "code"]
+
+
+def test_second_run_starts_no_kernel_and_gives_the_same_outputs(marked, tmp_path):
+    nb = report(tmp_path / "src")
+    cache = tmp_path / "cache"
+    first = marked.run("--execute", "--cache", cache, "--to", "notebook", "--output-dir", tmp_path / "one", nb)
+    assert first.returncode == 0, first.stderr
+    assert len(marked.started) == 1
+    second = marked.run("--execute", "--cache", cache, "--to", "notebook", "--output-dir", tmp_path / "two", nb)
+    assert second.returncode == 0, second.stderr
+    assert len(marked.started) == 1  # no kernel process was spawned
+    one, two = outputs(tmp_path / "one" / "report.ipynb"), outputs(tmp_path / "two" / "report.ipynb")
+    assert one == two and one[-1][1][0]["data"]["text/plain"] == "42"
+    assert f"pid {marked.started[0]}" in two[1][1][0]["text"]  # the first run's kernel printed it
+    executed = nbformat.read(tmp_path / "two" / "report.ipynb", as_version=4)
+    assert executed.metadata.kernelspec.name == "marked" and executed.metadata.language_info.name == "python"
+
+
+def test_library_hit_takes_no_kernel_from_the_pool(marked, tmp_path):
+    nb = nbformat.read(report(tmp_path), as_version=4)
+    resources = Resources(name="report", dir=tmp_path)
+    with KernelPool() as pool:
+        ExecutePreprocessor(pool=pool, cache=tmp_path / "cache")(nb, resources)
+        assert pool.kernels_started == 1
+        again = nbformat.read(tmp_path / "report.ipynb", as_version=4)
+        ExecutePreprocessor(pool=pool, cache=ExecutionCache(tmp_path / "cache"))(again, resources)
+        assert pool.kernels_started == 1
+    assert again.cells[3].outputs == nb.cells[3].outputs and again.cells[3].execution_count == 3
+
+
+def test_markdown_tag_id_and_metadata_edits_are_hits(marked, tmp_path):
+    path = report(tmp_path / "src")
+    cache = tmp_path / "cache"
+    assert marked.run("--execute", "--cache", cache, "--output-dir", tmp_path / "out", path).returncode == 0
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[0].source = "# A new title for the report"
+    nb.cells[2].metadata["tags"] = ["hide-input"]
+    nb.cells[3].id = "renamed-cell"
+    nb.cells[3].metadata["collapsed"] = True
+    nb.cells[3].outputs = [nbformat.v4.new_output("stream", text="stale output\n")]
+    nb.metadata["title"] = "changed"
+    nbformat.write(nb, path)
+    result = marked.run("--execute", "--cache", cache, "--output-dir", tmp_path / "out", path)
+    assert result.returncode == 0, result.stderr
+    assert len(marked.started) == 1
+    page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "A new title for the report" in page and "First title" not in page
+    assert "stale output" not in page and f"pid {marked.started[0]}" in page
+
+
+def test_code_parameter_and_dependency_changes_are_misses(marked, tmp_path):
+    folder = tmp_path / "src"
+    (folder / "data").mkdir(parents=True)
+    (folder / "data" / "values.csv").write_text("1,2,3\n")
+    path = write(folder / "deps.ipynb", new_code_cell("n = 1", metadata={"tags": ["parameters"]}),
+                 new_code_cell("print(open('data/values.csv').read().strip(), n)"),
+                 nbconv={"depends": ["data/*.csv"]})
+    cache = tmp_path / "cache"
+
+    def run(*extra: str) -> str:
+        result = marked.run("--execute", "--cache", cache, "--to", "markdown", "--stdout", *extra, path, cwd=folder)
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    assert "1,2,3 1" in run() and len(marked.started) == 1
+    assert "1,2,3 1" in run() and len(marked.started) == 1  # unchanged: a hit
+    assert "1,2,3 5" in run("-p", "n", "5") and len(marked.started) == 2  # parameter: a miss
+    assert "1,2,3 5" in run("-p", "n", "5") and len(marked.started) == 2
+    (folder / "data" / "values.csv").write_text("4,5,6\n")
+    assert "4,5,6 1" in run() and len(marked.started) == 3  # dependency changed: a miss
+    (folder / "data" / "more.csv").write_text("new file\n")
+    run()
+    assert len(marked.started) == 4  # a new file matching the glob: a miss
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[1].source += "  # an edited comment is code too"
+    nbformat.write(nb, path)
+    run()
+    assert len(marked.started) == 5
+
+
+def test_failed_runs_are_not_cached_unless_errors_are_allowed(marked, tmp_path):
+    path = write(tmp_path / "fails.ipynb", new_code_cell("print('before')"), new_code_cell("1 / 0"))
+    cache = tmp_path / "cache"
+    for attempt in (1, 2):
+        result = marked.run("--execute", "--cache", cache, "--output-dir", tmp_path / "out", path)
+        assert result.returncode == 6 and "ZeroDivisionError" in result.stderr
+        assert len(marked.started) == attempt
+        assert not list(cache.glob("*.json"))
+    for _ in (1, 2):
+        result = marked.run("--execute", "--allow-errors", "--cache", cache, "--output-dir", tmp_path / "out", path)
+        assert result.returncode == 0, result.stderr
+        assert "ZeroDivisionError" in (tmp_path / "out" / "fails.html").read_text(encoding="utf-8")
+    assert len(marked.started) == 3 and len(list(cache.glob("*.json"))) == 1
+
+
+def test_refresh_executes_again_and_replaces_the_entry(marked, tmp_path):
+    path = report(tmp_path)
+    cache = tmp_path / "cache"
+    args = ("--execute", "--cache", cache, "--to", "markdown", "--stdout", path)
+    first = marked.run(*args).stdout
+    refreshed = marked.run(*args[:3], "--refresh", *args[3:]).stdout
+    assert len(marked.started) == 2 and f"pid {marked.started[1]}" in refreshed and first != refreshed
+    assert marked.run(*args).stdout == refreshed and len(marked.started) == 2
+
+
+def test_truncated_entry_is_recomputed_with_a_one_line_warning(marked, tmp_path):
+    path = report(tmp_path)
+    cache = tmp_path / "cache"
+    args = ("--execute", "--cache", cache, "--to", "markdown", "--stdout", path)
+    assert marked.run(*args).returncode == 0
+    (entry,) = cache.glob("*.json")
+    entry.write_bytes(entry.read_bytes()[: entry.stat().st_size // 2])
+    result = marked.run(*args)
+    assert result.returncode == 0 and "42" in result.stdout
+    warnings = [line for line in result.stderr.splitlines() if "warning" in line]
+    assert len(warnings) == 1 and entry.name in warnings[0] and "executing again" in warnings[0]
+    assert len(marked.started) == 2
+    json.loads(entry.read_bytes())  # repaired
+    assert marked.run(*args).stderr.count("warning") == 0 and len(marked.started) == 2
+
+
+def _hammer(directory: str, writer: int, rounds: int) -> None:
+    """Store the shared key and a key of this writer's own, over and over."""
+    cache = ExecutionCache(directory, max_bytes=10 ** 9)
+    for index in range(rounds):
+        nb = new_notebook(cells=[new_code_cell("x")])
+        nb.cells[0].outputs = [nbformat.v4.new_output("stream", text=f"writer {writer} " + "y" * 200_000)]
+        nb.cells[0].execution_count = writer
+        cache.store("shared" * 10, nb, f"w{writer}", {"name": "python3"})
+        cache.store(f"own-{writer}-{index % 5}", nb, f"w{writer}", {"name": "python3"})
+        probe = new_notebook(cells=[new_code_cell("x")])
+        if cache.lookup("shared" * 10, probe):
+            assert probe.cells[0].outputs[0]["text"].startswith("writer ")
+
+
+def test_two_processes_writing_at_once_leave_a_consistent_cache(tmp_path):
+    context = multiprocessing.get_context("spawn")
+    writers = [context.Process(target=_hammer, args=(str(tmp_path), n, 40)) for n in (1, 2)]
+    for process in writers:
+        process.start()
+    for process in writers:
+        process.join(120)
+        assert process.exitcode == 0
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == sorted(["shared" * 10 + ".json"] + [f"own-{w}-{i}.json" for w in (1, 2) for i in range(5)])
+    cache = ExecutionCache(tmp_path, warn=pytest.fail)
+    for path in tmp_path.iterdir():
+        entry = json.loads(path.read_bytes())
+        text = entry["cells"][0]["outputs"][0]["text"]
+        assert text == f"writer {entry['cells'][0]['execution_count']} " + "y" * 200_000
+        assert cache.show(path.stem) == entry
+
+
+def test_two_nbconv_processes_share_one_cache_folder(marked, tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    paths = [write(src / f"nb{i}.ipynb", new_code_cell(f"print({i} * 3)")) for i in range(4)]
+    cache = tmp_path / "cache"
+    # The two share nb1 and nb2 (the same entries) and each has one of its own.
+    runs = [marked.popen("--execute", "-j", "2", "--cache", cache, "--output-dir", tmp_path / f"out{n}", *group)
+            for n, group in enumerate((paths[:3], paths[1:]))]
+    for process in runs:
+        process.communicate(timeout=240)
+        assert process.returncode == 0
+    assert 4 <= len(marked.started) <= 6
+    assert len(list(cache.glob("*.json"))) == 4 and not list(cache.glob(".*"))
+    before = len(marked.started)
+    result = marked.run("--execute", "--cache", cache, "--output-dir", tmp_path / "all", *paths)
+    assert result.returncode == 0 and "warning" not in result.stderr
+    assert len(marked.started) == before
+    for i in range(4):
+        assert f"{i * 3}" in (tmp_path / "all" / f"nb{i}.html").read_text(encoding="utf-8")
+
+
+def test_size_cap_evicts_the_least_recently_used_entry(tmp_path):
+    cache = ExecutionCache(tmp_path, max_bytes=3 * 120_000)
+    nb = new_notebook(cells=[new_code_cell("x")])
+    nb.cells[0].outputs = [nbformat.v4.new_output("stream", text="z" * 100_000)]
+    for index, key in enumerate(("a", "b", "c")):
+        cache.store(key, nb, key, {"name": "python3"})
+        os.utime(cache.path(key), (time.time() - 100 + index, time.time() - 100 + index))
+    assert cache.lookup("a", new_notebook(cells=[new_code_cell("x")]))  # "a" is now the most recent
+    cache.store("d", nb, "d", {"name": "python3"})
+    assert sorted(p.stem for p in tmp_path.glob("*.json")) == ["a", "c", "d"]
+
+
+def test_cache_command_lists_shows_and_clears(marked, tmp_path):
+    cache = tmp_path / "cache"
+    for name in ("first", "second"):
+        path = write(tmp_path / f"{name}.ipynb", new_code_cell(f"print('{name}')"))
+        assert marked.run("--execute", "--cache", cache, "--output-dir", tmp_path / "out", path).returncode == 0
+    listing = marked.run("cache", "--cache", cache, "list")
+    assert listing.returncode == 0 and len(listing.stdout.splitlines()) == 2
+    assert {line.split()[-1] for line in listing.stdout.splitlines()} == {"first", "second"}
+    key = listing.stdout.split()[0]
+    shown = marked.run("cache", "--cache", cache, "show", key)
+    assert shown.returncode == 0 and json.loads(shown.stdout)["kernel"] == "marked"
+    missing = marked.run("cache", "--cache", cache, "show", "nosuchkey")
+    assert missing.returncode == 3 and missing.stderr.startswith("nbconv: error:")
+    old = next(cache.glob("*.json"))
+    os.utime(old, (time.time() - 10 * 86400, time.time() - 10 * 86400))
+    assert marked.run("cache", "--cache", cache, "clear", "--older-than", "5").returncode == 0
+    assert len(list(cache.glob("*.json"))) == 1 and not old.exists()
+    env_listing = subprocess.run([sys.executable, "-m", "converter", "cache", "list"], capture_output=True, text=True,
+                                 env={**marked.env, "NBCONV_CACHE": str(cache)}, cwd=tmp_path)
+    assert len(env_listing.stdout.splitlines()) == 1
+    assert marked.run("cache", "clear", "--cache", cache).returncode == 0
+    assert not list(cache.glob("*.json"))
+
+
+def test_cache_folder_from_the_config_file(marked, tmp_path):
+    path = report(tmp_path)
+    (tmp_path / "nbconv.toml").write_text('cache = "from-config"\ncache-size = "10M"\n')
+    for _ in (1, 2):
+        assert marked.run("--execute", "--to", "markdown", "--stdout", path, cwd=tmp_path).returncode == 0
+    assert len(marked.started) == 1 and len(list((tmp_path / "from-config").glob("*.json"))) == 1
+    assert marked.run("cache", "list", cwd=tmp_path).stdout.split()[-1] == "report"
+
+
+def test_no_kernel_left_behind(marked, tmp_path):
+    path = report(tmp_path)
+    assert marked.run("--execute", "--cache", tmp_path / "c", "--stdout", "--to", "markdown", path).returncode == 0
+    deadline = time.monotonic() + 10
+    while any(alive(pid) for pid in marked.started) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert marked.started and not any(alive(pid) for pid in marked.started)
