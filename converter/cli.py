@@ -51,6 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
     tmpl.add_argument("--template", metavar="NAME", help="template name, e.g. lab (default) or basic")
     tmpl.add_argument("--template-file", metavar="FILE", help="a Jinja template file to render with")
     tmpl.add_argument("--theme", choices=("light", "dark"), help="colour theme of the lab template")
+    tmpl.add_argument("--math", choices=("mathjax", "mathml"),
+                      help="HTML math: typeset by MathJax in the browser (default), or MathML made here (no script)")
+    tmpl.add_argument("--mathjax-url", metavar="URL", help="MathJax script to load (a local or self-hosted copy)")
     tmpl.add_argument("--template-path", action="append", metavar="DIR",
                       help="search DIR for templates before the shipped ones (repeatable)")
     content = parser.add_argument_group("content")
@@ -136,6 +139,8 @@ EXPORTER_OPTIONS = {
     "no_prompt": "no_prompt",
     "sanitize_html": "sanitize_html",
     "embed_images": "embed_images",
+    "math": "math",
+    "mathjax_url": "mathjax_url",
     "nbformat_minor": "nbformat_minor",
 }
 
@@ -279,6 +284,8 @@ def convert_one(job: Job, exporter, args: argparse.Namespace) -> str | None:
             write_atomic(target, exporter.render(nb, resources))  # like papermill: see how far it got
             message += f" (partly executed notebook written to {target})"
         raise type(error)(message) from error
+    for warning in resources.extra.get("warnings", ()):
+        print(f"nbconv: warning: {job.label}: {warning}", file=sys.stderr)
     if target is None:
         stream = sys.stdout.buffer
         stream.write(encode_text(body))
