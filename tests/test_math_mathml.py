@@ -42,7 +42,7 @@ def test_every_corpus_formula_converts_and_the_page_has_no_script(path):
 
     mathjax, _ = HTMLExporter().from_filename(path)
     body, resources = HTMLExporter(math="mathml").from_filename(path)
-    assert "nbconv-math-source" not in body
+    assert '<code class="nbconv-math-source">' not in body
     assert not resources.extra.get("warnings")
     assert "<script" not in body and "window.MathJax" not in body
     if "$$" in mathjax or "\\begin{" in mathjax:  # the notebook has math: it is all MathML now

@@ -53,46 +53,36 @@ class MathRenderer:
 
     def render(self, body: str) -> str:
         """``body`` (HTML from the basic template) with its TeX replaced by MathML."""
-        pieces: list[tuple[str, bool, str]] = []  # (text, is_formula, converted)
+        pieces: list[str] = []  # HTML text, with the formulas' TeX (unescaped) at ``formulas``
+        formulas: list[int] = []
         position = 0
         for match in MATH_ELEMENT.finditer(body):
-            pieces.append((body[position:match.start()], False, ""))
-            if match["latex"] is not None:
-                pieces.append((match["open"], False, ""))
-                text = match["latex"]
-                start = 0
+            pieces.append(body[position:match.start()])
+            if match["latex"] is not None:  # a LaTeX output: text with formulas in it
+                pieces.append(match["open"])
+                text, start = match["latex"], 0
                 for begin, end in find_math(text):
-                    pieces.append((text[start:begin], False, ""))
-                    pieces.append((html.unescape(text[begin:end]), True, ""))
+                    pieces.append(text[start:begin])
+                    formulas.append(len(pieces))
+                    pieces.append(html.unescape(text[begin:end]))
                     start = end
-                pieces.append((text[start:] + match["close"], False, ""))
+                pieces.append(text[start:] + match["close"])
             else:
-                escaped = match["inline"] if match["inline"] is not None else match["display"]
-                pieces.append((html.unescape(escaped), True, ""))
+                formulas.append(len(pieces))
+                pieces.append(html.unescape(match["inline"] if match["inline"] is not None else match["display"]))
             position = match.end()
-        pieces.append((body[position:], False, ""))
-        converted = []
-        for text, is_formula, _ in pieces:
-            if is_formula:
-                markup, labels = _convert_cached(text, ())
-                self.labels.update(labels)
-                converted.append((text, markup))
-            else:
-                converted.append((text, None))
-        out = []
-        for text, markup in converted:
-            if markup is None:
-                out.append(text)
-                continue
-            if self.labels and "ref" in text:
-                refs = tuple(sorted((label, self.labels[label]) for label in _REFERENCE.findall(text)
-                                    if label in self.labels))
-                if refs:
-                    markup, _ = _convert_cached(text, refs)
-            if markup.startswith("<code"):
-                self.failures += 1
-            out.append(markup)
-        return "".join(out)
+        pieces.append(body[position:])
+        converted = {}
+        for index in formulas:  # labels first, so a reference may come before its equation
+            converted[index], labels = _convert_cached(pieces[index], ())
+            self.labels.update(labels)
+        for index in formulas:
+            tex = pieces[index]
+            refs = tuple(sorted({(label, self.labels[label]) for label in _REFERENCE.findall(tex)
+                                 if label in self.labels})) if "ref" in tex and self.labels else ()
+            pieces[index] = _convert_cached(tex, refs)[0] if refs else converted[index]
+            self.failures += pieces[index].startswith("<code")
+        return "".join(pieces)
 
 
 def render_math(body: str) -> str:
