@@ -18,6 +18,7 @@ does not know (it would print ``\\foo``) makes the formula fail, so it is shown 
 
 from __future__ import annotations
 
+import html
 import re
 import xml.etree.ElementTree as ElementTree
 from typing import Optional
@@ -59,7 +60,7 @@ def convert_formula(raw: str, refs: dict[str, str]) -> tuple[Element, dict[str, 
     """``raw`` (with its delimiters) as a ``<math>`` element, and its labels -> tags."""
     tex = strip_delimiters(raw)
     display = is_display(raw) or tex.startswith("\\begin")
-    builder = _Builder(refs)
+    builder = _Builder(refs, "block" if display else "inline")
     math = Element("math", display="block" if display else "inline")
     math.append(builder.formula(parse(tex)))
     return math, builder.labels
@@ -78,8 +79,9 @@ def _mrow(*children: Element) -> Element:
 
 
 class _Builder:
-    def __init__(self, refs: dict[str, str]) -> None:
+    def __init__(self, refs: dict[str, str], display: str) -> None:
         self.refs = refs
+        self.display = display
         self.slots: list[Element] = []
         self.labels: dict[str, str] = {}
         self.row_labels: list[str] = []
@@ -102,9 +104,9 @@ class _Builder:
         tex = self.rewrite(nodes)
         if not tex.strip():
             return Element("mrow")
-        from latex2mathml.converter import convert
+        from latex2mathml.converter import convert_to_element
 
-        root = ElementTree.fromstring(convert(tex))
+        root = convert_to_element(tex, display=self.display)
         row = root[0] if len(root) == 1 else _mrow(*root)
         return self.finish(row)
 
@@ -130,7 +132,11 @@ class _Builder:
         """Placeholders filled, unknown commands refused, styled letters made Unicode."""
         variant = element.attrib.get("mathvariant", variant)
         tag = element.tag.rpartition("}")[2]
-        text = element.text or ""
+        # latex2mathml writes characters as references (&#x0003D;) and unescapes its whole
+        # XML string; here only text is unescaped, so TeX never turns into markup.
+        text = element.text = html.unescape(element.text) if element.text else ""
+        if element.tail:
+            element.tail = html.unescape(element.tail)
         if tag in ("mi", "mo", "mn") and text.startswith(SLOT):
             index = 0
             for letter in text[len(SLOT):]:
