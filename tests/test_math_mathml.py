@@ -6,6 +6,8 @@ import json
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import PageWatch, corpus_notebooks, run_nbconv
 
@@ -198,3 +200,29 @@ def test_mathml_pages_load_nothing_from_the_network(tmp_path, browser, path):
         assert watch.page.evaluate("document.querySelectorAll('math').length") == page.read_text().count("<math ")
     finally:
         watch.close()
+
+
+TEX_PIECES = ["x", "^", "_", "{", "}", "&", "\\\\", "$", "\\text{", "\\frac", "\\begin{align}", "\\end{align}",
+              "\\begin{pmatrix}", "\\end{pmatrix}", "\\begin{cases}", "\\end{cases}", "\\label{a}", "\\tag{1}",
+              "\\eqref{a}", "\\operatorname{f}", "\\mathbb{R}", "\\boldsymbol{\\alpha}", "\\left(", "\\right)",
+              "<script>", "\" onload=\"x", "&amp;", "\\href{javascript:x}{y}", "\\", " ", "\n", "=", "\\sqrt",
+              "\\nbconvslota", "\\begin{array}{lc}", "\\end{array}", "\\cr", "\\mathrm{d}", "\u202e"]
+
+
+@settings(max_examples=300, derandomize=True, deadline=None, database=None)
+@given(st.lists(st.sampled_from(TEX_PIECES), max_size=30).map("".join), st.sampled_from(["$", "$$"]))
+def test_any_tex_gives_allowed_mathml_or_its_source(tex, delimiter):
+    import xml.etree.ElementTree as ElementTree
+
+    from converter.filters.mathml import FALLBACK_CLASS, MATHML_ATTRIBUTES, MATHML_TAGS
+    from converter.filters.mathml_tex import CELL_STYLE
+
+    out = convert(delimiter + tex + delimiter)
+    root = ElementTree.fromstring(out)
+    if root.tag == "code":
+        assert root.get("class") == FALLBACK_CLASS and root.text == delimiter + tex + delimiter
+        return
+    for element in root.iter():
+        assert element.tag in MATHML_TAGS
+        for name, value in element.attrib.items():
+            assert name in MATHML_ATTRIBUTES or (name == "style" and value in CELL_STYLE.values())

@@ -177,6 +177,8 @@ class _Builder:
                     i = after
                     continue
                 out.append(node)
+            elif node.startswith(SLOT):  # only placeholders made here may use the name
+                raise ValueError(f"unknown command {node}")
             elif node[:1] == "\\" and node[1:].isspace():  # a control space, \\ + newline included
                 out.append("\\ ")
             else:
