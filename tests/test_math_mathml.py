@@ -123,6 +123,13 @@ def test_line_breaks_outside_environments_make_rows_without_backslashes():
     assert out.count("<mtr>") == 2 and "\\" not in out
 
 
+def test_signs_bars_and_limits_are_spaced_as_tex_spaces_them():
+    out = convert(r"$$z = -\beta + |q| - \left( \sum_{k=1}^n a_k \right)$$")
+    assert '<mo>=</mo><mo form="prefix">\u2212</mo><mi>\u03b2</mi><mo>+</mo>' in out  # unary minus, binary plus
+    assert '<mo stretchy="false" form="prefix">|</mo><mi>q</mi><mo stretchy="false" form="postfix">|</mo><mo>\u2212</mo>' in out
+    assert '<munderover><mo movablelimits="true">\u2211</mo>' in out  # limits under and over in display
+
+
 def test_tex_markup_never_becomes_elements():
     out = convert(r"$\text{<script>alert(1)</script>} \mathrm{<img src=x>}$")
     assert "<script" not in out and "<img" not in out

@@ -45,6 +45,10 @@ Element = ElementTree.Element
 SLOT = "\\nbconvslot"
 _UNKNOWN_COMMAND = re.compile(r"\\[A-Za-z\s]")
 
+SIGNS = {"\u2212", "+", "\u00b1", "\u2213"}
+LARGE_OPERATORS = set("\u2211\u220f\u2210\u22c0\u22c1\u22c2\u22c3\u2a00\u2a01\u2a02\u2a04\u2a06") | {
+    "lim", "max", "min", "sup", "inf", "det", "gcd", "Pr", "liminf", "limsup", "argmax", "argmin"}
+LIMITS_BELOW = {"msub": "munder", "msup": "mover", "msubsup": "munderover"}
 ALIGNED = {"align", "align*", "aligned", "split", "flalign", "flalign*", "alignat", "alignat*", "alignedat"}
 GATHERED = {"gather", "gather*", "gathered", "multline", "multline*"}
 MATRICES = {"matrix": ("", ""), "pmatrix": ("(", ")"), "bmatrix": ("[", "]"), "Bmatrix": ("{", "}"),
@@ -152,6 +156,20 @@ class _Builder:
                 element.attrib.pop("mathvariant", None)
         for index, child in enumerate(list(element)):
             element[index] = self.finish(child, variant)
+        operators = [child for child in element if child.tag.rpartition("}")[2] == "mo"]
+        bars = [child for child in operators if child.text in ("|", "\u2016")]
+        if bars and len(bars) % 2 == 0 and tag in ("mrow", "mtd", "mstyle"):  # |x| pairs act as fences
+            for index, bar in enumerate(bars):
+                bar.set("form", "postfix" if index % 2 else "prefix")
+        previous = None
+        for child in element:
+            if child.tag.rpartition("}")[2] == "mo" and child.text in SIGNS and _opens_operand(previous):
+                child.set("form", "prefix")  # a sign, not a binary operator: -x, = -x, (-x)
+            previous = child
+        if tag in LIMITS_BELOW and len(element) and element[0].tag.rpartition("}")[2] == "mo" \
+                and element[0].text in LARGE_OPERATORS:
+            element.tag = LIMITS_BELOW[tag]  # under and over in display style, beside otherwise
+            element[0].set("movablelimits", "true")
         return element
 
     # -- the TeX latex2mathml sees
@@ -293,6 +311,17 @@ class _Builder:
             cell.set("columnalign", layout[6:])
         cell.append(content)
         return cell
+
+
+def _opens_operand(previous: Optional[Element]) -> bool:
+    """Whether a sign after ``previous`` (None: first in its row) applies to what follows it."""
+    if previous is None:
+        return True
+    if previous.tag.rpartition("}")[2] != "mo":
+        return False
+    if previous.get("form") in ("prefix", "postfix"):
+        return previous.get("form") == "prefix"
+    return (previous.text or "") not in (")", "]", "}", "|", "\u2016", "!", "\u2032")
 
 
 def _layout(env: str, column: int, spec: list[str]) -> str:
