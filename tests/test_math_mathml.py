@@ -233,3 +233,15 @@ def test_any_tex_gives_allowed_mathml_or_its_source(tex, delimiter):
         assert element.tag in MATHML_TAGS
         for name, value in element.attrib.items():
             assert name in MATHML_ATTRIBUTES or (name == "style" and value in CELL_STYLE.values())
+
+
+def test_math_is_an_html_option_checked_by_name(tmp_path):
+    from converter.errors import ExportError
+    from converter.exporters.html import HTMLExporter
+
+    with pytest.raises(ExportError, match="unknown math mode 'katex'"):
+        HTMLExporter(math="katex")
+    source = tmp_path / "m.ipynb"
+    source.write_text(notebook("$x$"), encoding="utf-8")
+    done = run_nbconv("--to", "latex", "--math", "mathml", source)
+    assert done.returncode == 5 and "--to latex does not support --math" in done.stderr.decode()
