@@ -23,7 +23,8 @@ import re
 import xml.etree.ElementTree as ElementTree
 from typing import Optional
 
-from converter.filters.tex import ROW_ENDS, Environment, Group, Node, TexError, next_argument, parse, plain_text, split_table
+from converter.filters.tex import (ROW_ENDS, Environment, Group, Node, next_argument, parse, plain_text,
+                                  split_table)
 from converter.filters.unicode_math import styled_text
 from converter.markdown.math import is_display, strip_delimiters
 
@@ -54,6 +55,7 @@ GATHERED = {"gather", "gather*", "gathered", "multline", "multline*"}
 MATRICES = {"matrix": ("", ""), "pmatrix": ("(", ")"), "bmatrix": ("[", "]"), "Bmatrix": ("{", "}"),
             "vmatrix": ("|", "|"), "Vmatrix": ("\u2016", "\u2016"), "smallmatrix": ("", ""),
             "cases": ("{", ""), "dcases": ("{", ""), "rcases": ("", "}")}
+DISPLAY_STYLE = ALIGNED | GATHERED | {"eqnarray", "eqnarray*", "dcases"}
 EQUATIONS = {"equation", "equation*", "displaymath", "math"}
 TEXT_COMMANDS = {"\\text", "\\textrm", "\\textit", "\\textbf", "\\textsf", "\\texttt", "\\mbox", "\\hbox",
                  "\\textnormal", "\\textup"}
@@ -95,7 +97,7 @@ class _Builder:
     # -- a formula, a cell: TeX with placeholders, through latex2mathml, placeholders filled
 
     def formula(self, nodes: list[Node]) -> Element:
-        if any(node in ROW_ENDS for node in nodes):  # lines outside any environment: centred rows, as MathJax shows them
+        if any(node in ROW_ENDS for node in nodes):  # lines outside any environment: centred rows, as MathJax
             return self.table(Environment("gathered", nodes))
         self.row_labels, self.row_tags = [], []
         result = self.math(nodes)
@@ -265,29 +267,26 @@ class _Builder:
         if self.cells > MAX_CELLS:
             raise ValueError("too many table cells")
         layouts = [letter for letter in spec if letter in "lcr"]
-        table = Element("mtable")
-        tagged = False
+        outer = self.row_labels, self.row_tags  # a table inside a formula keeps the formula's tags
         built = []
         for cells in rows:
             self.row_labels, self.row_tags = [], []
             row = Element("mtr")
             for column, cell in enumerate(cells):
                 layout = _layout(name, column, layouts)
-                tex_cell = cell
-                if layout == "align-left":
-                    tex_cell = [Group(), *cell]  # {}= keeps the relation's spacing, as TeX does
-                row.append(self.cell(tex_cell, layout))
-            tags = self.end_row()
-            tagged = tagged or bool(tags)
-            built.append((row, tags))
+                if layout == "align-left" and cell:
+                    cell = [Group(), *cell]  # {}= keeps the relation's spacing, as TeX does
+                row.append(self.cell(cell, layout))
+            built.append((row, self.end_row()))
+        self.row_labels, self.row_tags = outer
+        table = Element("mtable")
+        if name in DISPLAY_STYLE:  # MathML Core sets table cells in text style, like matrices
+            table.set("displaystyle", "true")
+        tagged = any(tags for _, tags in built)
         for row, tags in built:
             if tagged:
                 row.append(self.cell_element(_element("mtext", f"({tags})" if tags else ""), "tag"))
             table.append(row)
-        if name in ("aligned", "gathered", "alignedat", "split", "smallmatrix", "subarray"):
-            pass
-        else:
-            table.set("displaystyle", "true" if name not in ("smallmatrix", "subarray") else "false")
         opening, closing = MATRICES.get(name, ("", ""))
         if not (opening or closing):
             return table
