@@ -121,6 +121,8 @@ def test_tags_labels_and_references_resolve_across_the_page(tmp_path):
 def test_line_breaks_outside_environments_make_rows_without_backslashes():
     out = convert(r"$$a = b \\ c = d \\$$")
     assert out.count("<mtr>") == 2 and "\\" not in out
+    spaced = convert(r"$$\begin{aligned} a &= b \\[4pt] c &= d \cr e &= f \end{aligned}$$")
+    assert spaced.count("<mtr>") == 3 and "4pt" not in spaced
 
 
 def test_signs_bars_and_limits_are_spaced_as_tex_spaces_them():
