@@ -164,7 +164,7 @@ def main(argv: Sequence[str]) -> int:
     except ConversionError as error:
         if args.debug:
             traceback.print_exc()
-        print(f"nbconv: error: {error}", file=sys.stderr)
+        print(f"nbconv: error: {getattr(error, 'summary', error)}", file=sys.stderr)  # one line
         return error.exit_code
     except ValueError as error:  # a parameters cell --help-notebook cannot parse
         print(f"nbconv: error: {args.input}: {error}", file=sys.stderr)

@@ -128,7 +128,7 @@ def test_errors_come_back_with_the_partly_executed_notebook(cluster, tmp_path):
                         "--output-dir", tmp_path / "out", path, timeout=300)
     assert result.returncode == 6
     line = result.stderr.decode().strip()
-    assert line.startswith(f"nbconv: error: {path}: cell 2/3: ZeroDivisionError") and "\n" not in line
+    assert line.startswith(f"nbconv: error: {path}: cell 2 of 3: ZeroDivisionError") and "\n" not in line
     assert printed(tmp_path / "out" / "fails.ipynb") == "before\n"
 
 

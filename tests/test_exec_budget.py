@@ -127,7 +127,7 @@ def test_ctrl_c_under_a_notebook_timeout_is_quiet(tmp_path):
                                 "--notebook-timeout", "100", str(path)],
                                stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(REPO)})
     try:
-        assert process.stderr.readline().startswith(b"slow: cell 1/1, ")
+        assert process.stderr.readline().startswith(b"slow: cell 1 of 1, ")
         process.send_signal(signal.SIGINT)
         _, err = process.communicate(timeout=60)
     finally:

@@ -125,7 +125,7 @@ def test_failing_cell_writes_banner_metadata_and_exits_6(tmp_path):
     result = run_nbconv("run", source, out, "-p", "x", "5")
     assert result.returncode == 6
     (line,) = result.stderr.decode().splitlines()
-    assert line.startswith(f"nbconv: error: {source}: cell 4/5: ValueError: broken 5")
+    assert line.startswith(f"nbconv: error: {source}: cell 4 of 5: ValueError: broken 5")
     assert str(out) in line
     nb = read(out)
     cells = nb["cells"]
@@ -228,7 +228,7 @@ def test_log_lines_keep_the_terminal_progress_line_below_them():
     live(resources, 1, NotebookNode(output_type="stream", name="stdout", text="a\r\nb\n"))
     live(resources, 1, NotebookNode(output_type="display_data", data={"text/plain": "x"}))  # not a stream
     clear = "\r\x1b[K"
-    assert stream.getvalue() == f"{clear}nb: cell 2/4, 0.5 s{clear}nb cell 2: a\nnb cell 2: b\nnb: cell 2/4, 0.5 s"
+    assert stream.getvalue() == f"{clear}nb: cell 2 of 4, 0.5 s{clear}nb cell 2: a\nnb cell 2: b\nnb: cell 2 of 4, 0.5 s"
 
 
 def test_help_notebook_lists_names_types_defaults_and_comments(tmp_path):

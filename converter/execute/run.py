@@ -210,7 +210,10 @@ def _run(nb: NotebookNode, step: Any, clock: CellClock, label: str, target: Any)
             _insert_banners(nb, clock.current)
         _write(nb, target)
         written = f" (output notebook written to {target})" if isinstance(target, Path) else ""
-        error.args = (f"{label}: {error}{written}",)  # same error (type, attributes), named
+        if isinstance(getattr(error, "summary", None), str):  # CellExecutionError: its one line, named
+            error.summary = f"{label}: {error.summary}{written}"
+        else:
+            error.args = (f"{label}: {error}{written}",)  # same error (type, attributes), named
         raise
     clock.finish("completed")
     _finish_record(record, started, exception=False)
