@@ -244,7 +244,8 @@ def run_task(task: dict) -> dict:
     try:
         ExecutePreprocessor(pool=pool, **task["options"])(nb, Resources(name=task["name"], dir=folder))
     except ConversionError as failure:
-        error = {"type": type(failure).__name__, "message": str(failure)}
+        # the one-line summary (a CellExecutionError's str() also carries the traceback)
+        error = {"type": type(failure).__name__, "message": str(getattr(failure, "summary", failure))}
     return {"notebook": json.dumps(nb), "error": error, "worker": _worker_address()}
 
 
