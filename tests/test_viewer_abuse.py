@@ -280,7 +280,8 @@ def test_two_workers_answer_keep_alive_requests_without_nagle_delay(start_viewer
     ("/url/user:secret@127.0.0.1:9/nb.ipynb", "credentials"),
     ("/urls/token@example.org/nb.ipynb", "credentials"),
     ("/url/example.org:99999/nb.ipynb", "port 99999 is out of range"),
-    ("/url/" + "a" * 300 + ".example.org/nb.ipynb", "not a valid host name"),
+    ("/url/" + "a" * 64 + ".example.org/nb.ipynb", "not a valid host name"),  # a label of 64
+    ("/url/" + "a" * 300 + "/nb.ipynb", "longer than 253"),
     ("/url/" + "a" * 60 + "." + ("b" * 60 + ".") * 4 + "org/nb.ipynb", "longer than 253"),
     ("/url/exa%20mple.org/nb.ipynb", "not a valid host name"),
     ("/url/-bad.org/nb.ipynb", "not a valid host name"),
@@ -299,3 +300,61 @@ def test_a_refused_host_name_does_not_reveal_its_address(start_viewer, upstream,
     assert "loopback address" in response.text
     assert "127.0.0.1" not in response.text and "::1" not in response.text
     assert not upstream.seen(f"/{NOTEBOOK}?hidden=1")
+
+
+# --- the bounded decoder itself ---------------------------------------------------------
+
+def decode_in_pieces(encoding: str, body: bytes, limit: int, piece: int = 1000) -> bytes:
+    from converter.viewer.decoding import BoundedDecoder
+
+    decoder = BoundedDecoder(encoding, limit)
+    out = [b"".join(decoder.decode(body[i:i + piece])) for i in range(0, len(body), piece)]
+    return b"".join(out) + b"".join(decoder.finish())
+
+
+def test_stacked_encodings_decode_exactly():
+    import gzip
+    import zlib
+
+    data = os.urandom(70_000) + b"notebook " * 20_000
+    raw_deflate = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+    cases = {
+        "": data,
+        "identity": data,
+        "gzip": gzip.compress(data),
+        "x-gzip": gzip.compress(data),
+        "gzip, gzip": gzip.compress(gzip.compress(data)),
+        "deflate": zlib.compress(data),
+        "deflate, gzip": gzip.compress(zlib.compress(data)),
+        "Deflate ": raw_deflate.compress(data) + raw_deflate.flush(),  # raw deflate, as some servers send
+    }
+    for encoding, body in cases.items():
+        assert decode_in_pieces(encoding, body, len(data)) == data, encoding
+    members = gzip.compress(data[:1000]) + gzip.compress(data[1000:]) + b"\0" * 8
+    assert decode_in_pieces("gzip", members, len(data)) == data
+
+
+@pytest.mark.parametrize("encoding, layers", [("gzip", 1), ("gzip, gzip", 2), ("gzip, gzip, gzip", 3)])
+def test_every_layer_is_counted_against_the_limit(encoding, layers):
+    import gzip
+
+    from converter.viewer.decoding import TooLarge
+
+    body = bytes(8 * 1024 * 1024)
+    for _ in range(layers):
+        body = gzip.compress(body)
+    with pytest.raises(TooLarge):
+        decode_in_pieces(encoding, body, 1024 * 1024, piece=65536)
+    assert len(decode_in_pieces(encoding, body, 8 * 1024 * 1024, piece=65536)) == 8 * 1024 * 1024
+
+
+@pytest.mark.parametrize("encoding, body, problem", [
+    ("br", b"\x0b\x01\x80hello\x03", "unsupported content encoding 'br'"),
+    ("gzip", b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03\xff\xff\xff\xff", "corrupt gzip data"),  # block type 3
+    ("gzip", __import__("gzip").compress(b"x" * 5000)[:-12], "truncated gzip data"),
+])
+def test_unknown_and_corrupt_encodings_are_refused(encoding, body, problem):
+    from converter.viewer.decoding import BadEncoding
+
+    with pytest.raises(BadEncoding, match=problem):
+        decode_in_pieces(encoding, body, 1 << 20)
