@@ -358,3 +358,45 @@ def test_unknown_and_corrupt_encodings_are_refused(encoding, body, problem):
 
     with pytest.raises(BadEncoding, match=problem):
         decode_in_pieces(encoding, body, 1 << 20)
+
+
+# --- single flight: shared work, cancelled when nobody waits, capped ---------------------
+
+def test_shared_work_is_cancelled_only_when_its_last_waiter_leaves():
+    import asyncio
+
+    from converter.viewer.cache import Busy, SingleFlight
+
+    async def scenario() -> dict:
+        flights = SingleFlight(limit=2)
+        started, cancelled = asyncio.Event(), []
+
+        async def work() -> str:
+            started.set()
+            try:
+                await asyncio.sleep(0.3)
+            except asyncio.CancelledError:
+                cancelled.append(True)
+                raise
+            return "page"
+
+        first = asyncio.ensure_future(flights.run("a", work))
+        second = asyncio.ensure_future(flights.run("a", work))
+        await started.wait()
+        first.cancel()  # one of two leaves: the work goes on for the other
+        result = await second
+        other = asyncio.ensure_future(flights.run("b", work))
+        third = asyncio.ensure_future(flights.run("c", work))
+        await asyncio.sleep(0.05)
+        try:
+            await flights.run("d", work)
+            busy = False
+        except Busy:
+            busy = True
+        other.cancel()
+        third.cancel()  # every waiter gone: both works are cancelled
+        await asyncio.sleep(0.05)
+        return {"result": result, "cancelled": len(cancelled), "busy": busy, "running": len(flights)}
+
+    outcome = asyncio.run(scenario())
+    assert outcome == {"result": "page", "cancelled": 2, "busy": True, "running": 0}

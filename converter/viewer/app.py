@@ -28,7 +28,7 @@ from converter.viewer import pages
 from converter.viewer.cache import Busy, Entry, SingleFlight, open_cache
 from converter.viewer.config import ViewerConfig
 from converter.viewer.fetch import AddressPolicy, FetchError, FetchLimits, SafeFetcher, parse_url
-from converter.viewer.render_pool import RenderPool, RenderTimeout, default_workers
+from converter.viewer.render_pool import RenderCrashed, RenderPool, RenderTimeout, default_workers
 
 log = logging.getLogger("nbconv.viewer")
 
@@ -138,6 +138,9 @@ class Viewer:
             return error_response(400, str(error))
         except RenderTimeout as error:
             return error_response(504, f"{error}; the notebook is too expensive to show here")
+        except RenderCrashed as error:
+            log.error("%s while rendering %s", error, url)
+            return error_response(500, f"{error} while rendering this notebook (too large to render?)")
         except Busy:
             return error_response(503, "the viewer is busy; try again in a few seconds",
                                   {"retry-after": str(RETRY_AFTER)})

@@ -57,7 +57,8 @@ def _worker_main(conn: Connection) -> None:
         except (EOFError, OSError):
             return
         try:
-            reply: tuple[str, Any] = ("ok", render_body(*job))
+            body = render_body(*job)
+            reply: tuple[str, Any] = ("ok", None if body is job[0] else body)  # (a download: no copy back)
         except NotebookError as error:
             reply = ("notebook", str(error))
         except Exception:
@@ -169,7 +170,7 @@ class RenderPool:
             raise RenderCrashed("the render process died")
         self._idle.put_nowait(worker)
         if status == "ok":
-            return value
+            return job[0] if value is None else value
         if status == "notebook":
             from converter.errors import NotebookError
 
