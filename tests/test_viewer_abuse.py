@@ -181,10 +181,10 @@ def test_a_render_past_the_deadline_is_stopped_with_504(start_viewer, upstream, 
                           "--render-workers", "1", "--render-timeout", "1")
     assert client.get(f"{viewer.url}/url/{upstream.base}/{NOTEBOOK}").status_code == 200
     workers = set(descendants(viewer.process.pid))
-    upstream.documents["heavy"] = heavy_notebook()
+    upstream.documents["heavier"] = heavy_notebook(60000)  # ~8 MB: a minute of rendering today
 
     start = time.monotonic()
-    response = client.get(f"{viewer.url}/url/{upstream.base}/doc/heavy")
+    response = client.get(f"{viewer.url}/url/{upstream.base}/doc/heavier")
 
     assert response.status_code == 504, response.text[-500:]
     assert "longer than 1 s" in response.text

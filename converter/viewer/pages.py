@@ -1,6 +1,7 @@
 """The viewer's pages: a notebook in the viewer frame, its code as text, the front and error pages.
 
-Everything here is synchronous and CPU-bound; the app runs it off the event loop.
+Everything here is synchronous; notebooks are rendered in render processes (render_pool.py),
+the small front and error pages in the server process.
 """
 
 from __future__ import annotations

@@ -11,13 +11,15 @@ rendering code, so a replacement is ready quickly.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import multiprocessing
 import os
+import pickle
 import signal
+import socket
 import traceback
 from concurrent.futures import ThreadPoolExecutor
-from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any
 
@@ -25,6 +27,7 @@ log = logging.getLogger("nbconv.viewer")
 
 PRELOAD = ["converter.viewer.render_pool", "converter.viewer.pages", "converter.exporters.html",
            "converter.exporters.script", "converter.notebook"]
+STARTUP_TIMEOUT = 120.0  # seconds for a new render process to import, warm up and say it is ready
 WARM_UP = b'{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"cell_type": "markdown", ' \
           b'"id": "w", "metadata": {}, "source": "# warm $x^2$"}]}'
 
@@ -43,17 +46,64 @@ def default_workers(server_workers: int = 1) -> int:
     return max(1, cores // max(1, server_workers))
 
 
-def _worker_main(conn: Connection) -> None:
-    """A render process: answer jobs from ``conn`` until the pool closes it."""
+def _send(sock: socket.socket, message: Any) -> None:
+    data = pickle.dumps(message, pickle.HIGHEST_PROTOCOL)
+    sock.sendall(len(data).to_bytes(8, "big"))
+    sock.sendall(data)
+
+
+def _receive(sock: socket.socket) -> Any:
+    size = int.from_bytes(_exactly(sock, 8), "big")
+    return pickle.loads(_exactly(sock, size))
+
+
+def _exactly(sock: socket.socket, size: int) -> bytearray:
+    buffer = bytearray(size)
+    view, got = memoryview(buffer), 0
+    while got < size:
+        count = sock.recv_into(view[got:])
+        if not count:
+            raise EOFError("the other end closed")
+        got += count
+    return buffer
+
+
+async def _send_async(sock: socket.socket, message: Any) -> None:
+    loop = asyncio.get_running_loop()
+    data = pickle.dumps(message, pickle.HIGHEST_PROTOCOL)
+    await loop.sock_sendall(sock, len(data).to_bytes(8, "big"))
+    await loop.sock_sendall(sock, data)
+
+
+async def _receive_async(sock: socket.socket) -> Any:
+    loop = asyncio.get_running_loop()
+
+    async def exactly(size: int) -> bytearray:
+        buffer = bytearray(size)
+        view, got = memoryview(buffer), 0
+        while got < size:
+            count = await loop.sock_recv_into(sock, view[got:])
+            if not count:
+                raise EOFError("the render process closed its end")
+            got += count
+        return buffer
+
+    size = int.from_bytes(await exactly(8), "big")
+    return pickle.loads(await exactly(size))
+
+
+def _worker_main(sock: socket.socket) -> None:
+    """A render process: answer jobs from ``sock`` until the pool closes it."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the server's to handle; it stops us
     from converter.errors import NotebookError
     from converter.viewer.pages import Links, render_body
 
     render_body(WARM_UP, "warm-up", "html", Links("", "", ""), "warm-up")  # templates compiled before any client
-    conn.send(("ready", os.getpid()))
+    gc.freeze()  # what is loaded now lives as long as we do: the collector need not walk it again
+    _send(sock, ("ready", os.getpid()))
     while True:
         try:
-            job = conn.recv()
+            job = _receive(sock)
         except (EOFError, OSError):
             return
         try:
@@ -63,28 +113,31 @@ def _worker_main(conn: Connection) -> None:
             reply = ("notebook", str(error))
         except Exception:
             reply = ("error", traceback.format_exc())
-        conn.send(reply)
+        _send(sock, reply)
 
 
 class _Worker:
+    """One render process and our end of the socket pair it answers on."""
+
     def __init__(self, context: Any) -> None:
-        self.conn, child = context.Pipe()
+        self.sock, child = socket.socketpair()
         self.process: BaseProcess = context.Process(target=_worker_main, args=(child,), daemon=True,
                                                     name="nbconv-render")
         self.process.start()
         child.close()
+        self.sock.setblocking(False)
 
-    def wait_ready(self) -> bool:
+    async def ready(self) -> bool:
         try:
-            return self.conn.recv()[0] == "ready"
-        except (EOFError, OSError):
+            return (await asyncio.wait_for(_receive_async(self.sock), STARTUP_TIMEOUT))[0] == "ready"
+        except (EOFError, OSError, asyncio.TimeoutError):
             return False
 
-    def call(self, job: tuple) -> tuple[str, Any]:
-        """Send one job and wait for its answer (in a thread: this blocks)."""
+    async def call(self, job: tuple) -> tuple[str, Any]:
+        """Send one job and wait for its answer."""
         try:
-            self.conn.send(job)
-            return self.conn.recv()
+            await _send_async(self.sock, job)
+            return await _receive_async(self.sock)
         except (EOFError, OSError) as error:
             return ("died", str(error))
 
@@ -92,10 +145,10 @@ class _Worker:
         """Kill the process now (it may be mid-render); ``reap`` waits for it."""
         if self.process.is_alive():
             self.process.kill()
+        self.sock.close()
 
     def reap(self) -> None:
         self.process.join(5)
-        self.conn.close()
 
 
 class RenderPool:
@@ -108,9 +161,7 @@ class RenderPool:
         self._context.set_forkserver_preload(PRELOAD)
         self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
         self._all: set[_Worker] = set()
-        # one thread waits on each busy worker; others start and reap workers
-        self._calls = ThreadPoolExecutor(max_workers=size + 2, thread_name_prefix="nbconv-render")
-        self._admin = ThreadPoolExecutor(max_workers=size + 1, thread_name_prefix="nbconv-render-admin")
+        self._admin = ThreadPoolExecutor(max_workers=2, thread_name_prefix="nbconv-render-admin")  # start, reap
         self._closed = False
         self._starting: set[asyncio.Task[None]] = set()
 
@@ -135,7 +186,7 @@ class RenderPool:
                 await asyncio.sleep(1)
                 continue
             self._all.add(worker)
-            if await loop.run_in_executor(self._admin, worker.wait_ready) and not self._closed:
+            if await worker.ready() and not self._closed:
                 self._idle.put_nowait(worker)
                 return
             self._discard(worker)
@@ -155,14 +206,12 @@ class RenderPool:
     async def render(self, *job: Any) -> bytes:
         """``render_body(*job)`` in a worker; ``RenderTimeout``, ``RenderCrashed`` or ``NotebookError``."""
         worker = await self._idle.get()
-        loop = asyncio.get_running_loop()
-        answer = loop.run_in_executor(self._calls, worker.call, job)
         try:
-            status, value = await asyncio.wait_for(asyncio.shield(answer), self.timeout)
+            status, value = await asyncio.wait_for(worker.call(job), self.timeout)
         except asyncio.TimeoutError:
             self._replace(worker)
             raise RenderTimeout(f"rendering took longer than {self.timeout:g} s") from None
-        except asyncio.CancelledError:  # every client went away: stop the work now
+        except BaseException:  # cancelled (every client went away): stop the work now
             self._replace(worker)
             raise
         if status == "died":
@@ -186,5 +235,4 @@ class RenderPool:
         for worker in list(self._all):
             worker.reap()
         self._all.clear()
-        self._calls.shutdown(wait=False, cancel_futures=True)
         self._admin.shutdown(wait=False, cancel_futures=True)
