@@ -195,7 +195,8 @@ class SafeFetcher:
         if is_ip_literal(url.host):
             raise FetchError(403, f"{url.host}: {kinds[0] if kinds else 'no'} address {url.host} is not allowed")
         named = " or ".join(dict.fromkeys(kinds)) or "no"
-        raise FetchError(403, f"{url.host}: resolves to a {named} address, which is not allowed")
+        article = "an" if named[0] in "aeiou" else "a"
+        raise FetchError(403, f"{url.host}: resolves to {article} {named} address, which is not allowed")
 
     async def _read(self, url: str, response: httpx.Response, conditional: bool) -> Fetched:
         status = response.status_code
