@@ -113,7 +113,11 @@ def main(argv: Sequence[str]) -> int:
     server = uvicorn.Server(server_config)
     try:  # uvicorn handles SIGINT/SIGTERM itself
         if config.workers > 1:
-            Multiprocess(server_config, sockets=[sock]).run()
+            try:
+                supervisor = Multiprocess(server_config, sockets=[sock])
+            except TypeError:  # uvicorn before the supervisor chose its own target
+                supervisor = Multiprocess(server_config, target=server.run, sockets=[sock])
+            supervisor.run()
         else:
             server.run(sockets=[sock])
     except KeyboardInterrupt:
