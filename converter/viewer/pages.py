@@ -1,6 +1,7 @@
 """The viewer's pages: a notebook in the viewer frame, its code as text, the front and error pages.
 
-Everything here is synchronous and CPU-bound; the app runs it off the event loop.
+Everything here is synchronous; notebooks are rendered in render processes (render_pool.py),
+the small front and error pages in the server process.
 """
 
 from __future__ import annotations
@@ -53,6 +54,24 @@ def notebook_page(nb: NotebookNode, name: str, links: Links) -> str:
         script_href=links.script_href,
         download_href=links.download_href,
     )
+
+
+def render_body(data: bytes, url: str, kind: str, links: Links, name: str) -> bytes:
+    """The response body of ``kind`` for notebook bytes; a ``NotebookError`` when they are not one.
+
+    Runs in a render process (see render_pool), never in the server's event loop.
+    """
+    from converter.notebook import read_notebook
+
+    nb = read_notebook(data, name=url)
+    if kind == "download":
+        return data
+    if kind == "script":
+        from converter.exporters.script import ScriptExporter
+
+        script, _ = ScriptExporter().from_notebook_node(nb)
+        return script.encode("utf-8")
+    return notebook_page(nb, name, links).encode("utf-8")
 
 
 def home_page(examples: list[tuple[str, str]]) -> str:
