@@ -11,7 +11,10 @@ process) on 127.0.0.1, then sends a bounded number of requests with httpx:
 Reports requests/second and p50/p99 latency for each. Nothing leaves loopback.
 
     python benchmarks/viewer_load.py [--concurrency 16] [--requests 2000] [--cold 200]
-                                     [--notebook PATH] [--workers 1]
+                                     [--notebook PATH] [--workers 1] [--against CHECKOUT ...]
+
+``--against /work/main`` first measures the viewer of another checkout of nbconv with the
+same upstream and load, then this one: a before/after comparison in one run.
 """
 
 from __future__ import annotations
@@ -59,11 +62,12 @@ def start_upstream(body: bytes) -> ThreadingHTTPServer:
     return server
 
 
-def start_viewer(port: int, workers: int) -> subprocess.Popen:
+def start_viewer(port: int, workers: int, checkout: Path = REPO) -> subprocess.Popen:
     process = subprocess.Popen(
         [sys.executable, "-m", "converter", "serve", "--host", "127.0.0.1", "--port", str(port),
          "--workers", str(workers), "--allow-network", "127.0.0.0/8"],
-        env={**os.environ, "PYTHONPATH": str(REPO)}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": str(checkout)}, cwd=checkout,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -119,17 +123,30 @@ def main() -> None:
     parser.add_argument("--cold", type=int, default=200, help="cold-render requests")
     parser.add_argument("--notebook", type=Path, default=DEFAULT_NOTEBOOK)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--against", type=Path, action="append", default=[], metavar="CHECKOUT",
+                        help="also measure the viewer of this nbconv checkout, first (repeatable)")
     args = parser.parse_args()
     if not args.notebook.is_file():
         raise SystemExit(f"{args.notebook}: not found (give --notebook)")
 
     upstream = start_upstream(args.notebook.read_bytes())
-    port = free_port()
-    viewer = start_viewer(port, args.workers)
+    print(f"notebook {args.notebook.name} ({args.notebook.stat().st_size:,} bytes), "
+          f"concurrency {args.concurrency}, {args.workers} worker(s)")
     try:
-        base = f"http://127.0.0.1:{port}/url/127.0.0.1:{upstream.server_address[1]}/{args.notebook.name}"
-        print(f"notebook {args.notebook.name} ({args.notebook.stat().st_size:,} bytes), "
-              f"concurrency {args.concurrency}, {args.workers} worker(s)")
+        for checkout in [*args.against, REPO]:
+            measure(checkout, upstream.server_address[1], args)
+    finally:
+        upstream.shutdown()
+
+
+def measure(checkout: Path, upstream_port: int, args: argparse.Namespace) -> None:
+    """Cached and cold phases against a fresh viewer from ``checkout``."""
+    port = free_port()
+    viewer = start_viewer(port, args.workers, checkout)
+    try:
+        base = f"http://127.0.0.1:{port}/url/127.0.0.1:{upstream_port}/{args.notebook.name}"
+        print(f"viewer from {checkout}")
+        time.sleep(2)  # let the viewer finish starting (render processes warm up in the background)
         asyncio.run(run_phase([base] * args.workers * 2, 1))  # warm: every worker has the page
         report("cached", *asyncio.run(run_phase([base] * args.requests, args.concurrency)))
         cold = [f"{base}?cold={i}" for i in range(args.cold)]
@@ -137,8 +154,6 @@ def main() -> None:
     finally:
         viewer.terminate()
         viewer.wait(timeout=10)
-        upstream.shutdown()
-
 
 if __name__ == "__main__":
     main()

@@ -76,6 +76,12 @@ def test_the_upstream_is_reachable_when_allowed(one_host_viewer, upstream, clien
     ("[::]", "unspecified"),
     ("240.0.0.1", "reserved"),
     ("100.64.0.1", "non-global"),
+    ("[fec0::1]", "site-local"),
+    ("[2002:a00:1::1]", "private"),  # 6to4 of 10.0.0.1
+    ("[2002:7f00:1::1]", "loopback"),  # 6to4 of 127.0.0.1
+    ("[64:ff9b::a00:1]", "private"),  # NAT64 of 10.0.0.1
+    ("[64:ff9b::a9fe:a9fe]", "link-local"),  # NAT64 of 169.254.169.254
+    ("[64:ff9b:1::1]", "private"),  # a site's own NAT64 prefix
 ])
 @pytest.mark.parametrize("route", ["url", "urls"])
 def test_address_classes_are_refused(strict_viewer, upstream, client, host, kind, route):

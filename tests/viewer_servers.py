@@ -18,6 +18,7 @@ import subprocess
 import sys
 import threading
 import time
+import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -65,6 +66,7 @@ class Upstream:
     documents: dict[str, bytes] = field(default_factory=dict)  # /doc/<name> bodies
     requests: list[Seen] = field(default_factory=list)
     flaky_failures: dict[str, int] = field(default_factory=dict)
+    trickling: int = 0  # /trickle answers still being sent
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -186,7 +188,45 @@ def _handler(upstream: Upstream) -> type[BaseHTTPRequestHandler]:
             body = gzip.compress(notebook_json([code_cell("1" + pad)]))
             self.send_body(body, headers={"Content-Encoding": "gzip"})
 
+        def route_bomb(self, rest: str, query: dict) -> None:
+            """A few hundred kilobytes that ``Content-Encoding: gzip, gzip`` make 256 MiB."""
+            self.send_body(double_gzip_bomb(), headers={"Content-Encoding": "gzip, gzip"})
+
+        def route_trickle(self, rest: str, query: dict) -> None:
+            """A body that never ends in time: one byte every 0.1 s until the client hangs up."""
+            with upstream.lock:
+                upstream.trickling += 1
+            try:
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(VIEWER_MAX_SIZE // 2))
+                self.end_headers()
+                self.wfile.write(b'{"nbformat": 4, "pad": "')
+                for _ in range(1200):
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                    time.sleep(0.1)
+            except OSError:
+                pass  # the viewer hung up
+            finally:
+                self.close_connection = True
+                with upstream.lock:
+                    upstream.trickling -= 1
+
     return Handler
+
+
+_bomb: list[bytes] = []
+
+
+def double_gzip_bomb(decoded: int = 256 * MiB) -> bytes:
+    """``gzip(gzip(zeros))``: built once per test session (a few seconds)."""
+    if not _bomb:
+        inner = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+        zeros = bytes(MiB)
+        layer = b"".join(inner.compress(zeros) for _ in range(decoded // MiB)) + inner.flush()
+        _bomb.append(gzip.compress(layer, 9))
+    return _bomb[0]
 
 
 @contextmanager
@@ -214,7 +254,7 @@ def upstream() -> Iterator[Upstream]:
 class Viewer:
     """A running ``nbconv serve`` process on 127.0.0.1."""
 
-    def __init__(self, *args: str, log: Path) -> None:
+    def __init__(self, *args: str, log: Path, file_limit: int | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "PYTHONPATH": str(REPO)}
@@ -223,6 +263,7 @@ class Viewer:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "converter", "serve", "--host", "127.0.0.1", "--port", str(self.port), *args],
             stdout=self._log_file, stderr=subprocess.STDOUT, env=env,
+            preexec_fn=(lambda: lower_file_limit(file_limit)) if file_limit else None,
         )
         self._wait_ready()
 
@@ -250,6 +291,14 @@ class Viewer:
         self._log_file.close()
 
 
+def lower_file_limit(soft: int) -> None:
+    """Start a process as a default system would (soft open-file limit 1024, say)."""
+    import resource
+
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
 def viewer_args(*extra: str) -> list[str]:
     return ["--max-size", str(VIEWER_MAX_SIZE), "--timeout", str(UPSTREAM_TIMEOUT),
             "--connect-timeout", "1", *extra]
@@ -260,9 +309,9 @@ def start_viewer(tmp_path_factory) -> Iterator:
     """``start_viewer(*args)`` runs a viewer with the test limits; all are stopped at the end."""
     started: list[Viewer] = []
 
-    def start(*args: str) -> Viewer:
+    def start(*args: str, file_limit: int | None = None) -> Viewer:
         log = tmp_path_factory.mktemp("viewer") / "viewer.log"
-        viewer = Viewer(*viewer_args(*args), log=log)
+        viewer = Viewer(*viewer_args(*args), log=log, file_limit=file_limit)
         started.append(viewer)
         return viewer
 

@@ -12,9 +12,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Awaitable
 from urllib.parse import quote, urlencode
 
 from starlette.applications import Starlette
@@ -26,9 +25,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from converter.errors import NotebookError
 from converter.viewer import pages
-from converter.viewer.cache import Entry, SingleFlight, open_cache
+from converter.viewer.cache import Busy, Entry, SingleFlight, open_cache
 from converter.viewer.config import ViewerConfig
 from converter.viewer.fetch import AddressPolicy, FetchError, FetchLimits, SafeFetcher, parse_url
+from converter.viewer.render_pool import RenderCrashed, RenderPool, RenderTimeout, default_workers
 
 log = logging.getLogger("nbconv.viewer")
 
@@ -60,6 +60,7 @@ EXAMPLES = [
     ("Running code (Jupyter notebook docs)",
      "/github/jupyter/notebook/blob/main/docs/source/examples/Notebook/Running%20Code.ipynb"),
 ]
+RETRY_AFTER = 5  # seconds a client told "busy" (503) should wait
 _UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -110,14 +111,17 @@ class Viewer:
         limits = FetchLimits(config.max_bytes, config.connect_timeout, config.timeout)
         self.fetcher = SafeFetcher(AddressPolicy(config.allow_networks), limits)
         self.cache = open_cache(config.cache, config.cache_ttl, config.cache_bytes)
-        self.flights = SingleFlight()
-        # bleach's Cleaner is not thread-safe: one render thread; more processes scale.
-        self.renderer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nbconv-render")
+        self.flights = SingleFlight(limit=config.max_pending)
+        size = config.render_workers or default_workers(config.workers)
+        self.renderer = RenderPool(size, config.render_timeout)
+
+    def start(self) -> None:
+        self.renderer.start()
 
     async def aclose(self) -> None:
+        await self.renderer.aclose()
         await self.fetcher.aclose()
         await self.cache.aclose()
-        self.renderer.shutdown(wait=False)
 
     async def serve(self, request: Request, url: str) -> Response:
         kind = request.query_params.get("format", "html")
@@ -132,6 +136,16 @@ class Viewer:
             return error_response(error.status, str(error))
         except NotebookError as error:
             return error_response(400, str(error))
+        except RenderTimeout as error:
+            return error_response(504, f"{error}; the notebook is too expensive to show here")
+        except RenderCrashed as error:
+            log.error("%s while rendering %s", error, url)
+            return error_response(500, f"{error} while rendering this notebook (too large to render?)")
+        except Busy:
+            return error_response(503, "the viewer is busy; try again in a few seconds",
+                                  {"retry-after": str(RETRY_AFTER)})
+        except ClientGone:
+            return Response(status_code=499)  # nobody reads this; the access log does
         except Exception:  # a bug of ours: logged, and the client gets a page without details
             log.exception("internal error serving %s", url)
             return error_response(500, "internal error while rendering this notebook")
@@ -151,7 +165,8 @@ class Viewer:
             script_href=request.url.path + with_parameter(request, "format=script"),
             download_href=request.url.path + with_parameter(request, "download"),
         )
-        return await self.flights.run(key, lambda: self.refresh(key, url, kind, cached, links))
+        refresh = self.flights.run(key, lambda: self.refresh(key, url, kind, cached, links))
+        return await unless_client_leaves(request, refresh)
 
     async def refresh(self, key: str, url: str, kind: str, stale: Entry | None,
                       links: pages.Links) -> tuple[Entry, str]:
@@ -162,26 +177,37 @@ class Viewer:
         if fetched.not_modified and stale is not None:
             entry, state = stale.renewed(), "revalidated"
         else:
-            loop = asyncio.get_running_loop()
-            body = await loop.run_in_executor(self.renderer, render, fetched.body, url, kind, links)
+            name = download_name(url).removesuffix(".ipynb")
+            body = await self.renderer.render(fetched.body, url, kind, links, name)
             entry, state = Entry(body, MEDIA_TYPES[kind], fetched.etag, fetched.last_modified), "miss"
         await self.cache.set(key, entry)
         return entry, state
 
 
-def render(data: bytes, url: str, kind: str, links: pages.Links) -> bytes:
-    """The response body for ``kind``; a ``NotebookError`` when ``data`` is not a notebook."""
-    from converter.notebook import read_notebook
+class ClientGone(Exception):
+    """The client hung up before its answer was ready."""
 
-    nb = read_notebook(data, name=url)
-    if kind == "download":
-        return data
-    if kind == "script":
-        from converter.exporters.script import ScriptExporter
 
-        script, _ = ScriptExporter().from_notebook_node(nb)
-        return script.encode("utf-8")
-    return pages.notebook_page(nb, download_name(url).removesuffix(".ipynb"), links).encode("utf-8")
+async def unless_client_leaves(request: Request, work: Awaitable[Any]) -> Any:
+    """``await work``, cancelled (and ``ClientGone`` raised) if the client disconnects first."""
+    async def disconnected() -> None:
+        while (await request.receive())["type"] != "http.disconnect":
+            pass
+
+    job = asyncio.ensure_future(work)
+    watch = asyncio.ensure_future(disconnected())
+    try:
+        await asyncio.wait({job, watch}, return_when=asyncio.FIRST_COMPLETED)
+    except asyncio.CancelledError:
+        job.cancel()
+        watch.cancel()
+        raise
+    watch.cancel()
+    if not job.done():
+        job.cancel()
+        await asyncio.gather(job, return_exceptions=True)
+        raise ClientGone()
+    return job.result()
 
 
 def with_parameter(request: Request, parameter: str) -> str:
@@ -195,9 +221,9 @@ def download_name(url: str) -> str:
     return name if name.endswith(".ipynb") else name + ".ipynb"
 
 
-def error_response(status: int, message: str) -> Response:
+def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
     return Response(pages.error_page(status, message), status_code=status,
-                    media_type=MEDIA_TYPES["html"], headers={"cache-control": "no-store"})
+                    media_type=MEDIA_TYPES["html"], headers={"cache-control": "no-store", **(headers or {})})
 
 
 async def home(request: Request) -> Response:
@@ -245,6 +271,7 @@ def create_app(config: ViewerConfig | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.viewer = Viewer(config)
+        app.state.viewer.start()
         try:
             yield
         finally:

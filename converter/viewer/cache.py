@@ -129,25 +129,49 @@ def open_cache(spec: str, ttl: float, max_bytes: int) -> Cache:
     raise ValueError(f"unknown cache {spec!r} (use 'memory' or a redis:// URL)")
 
 
+class Busy(Exception):
+    """As many jobs as allowed are already in flight."""
+
+
 class SingleFlight:
-    """Concurrent calls for one key share a single run of the work.
+    """Concurrent calls for one key share a single run of the work; at most ``limit`` keys run.
 
     The work runs as its own task, so a client that disconnects does not cancel it for
-    the others waiting on the same key.
+    the others waiting on the same key; once every waiter has gone, it is cancelled.
+    A new key past ``limit`` running ones raises ``Busy`` at once.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int | None = None) -> None:
+        self.limit = limit
         self._running: dict[str, asyncio.Future[Any]] = {}
+        self._waiters: dict[str, int] = {}
+
+    def __len__(self) -> int:
+        return len(self._running)
 
     async def run(self, key: str, work: Callable[[], Awaitable[Any]]) -> Any:
         task = self._running.get(key)
-        if task is None:
+        if task is None or task.done():  # (a cancelled task can linger until its callback runs)
+            if self.limit is not None and len(self._running) >= self.limit:
+                raise Busy()
             task = asyncio.ensure_future(work())
             self._running[key] = task
+            self._waiters[key] = 0
             task.add_done_callback(lambda done: self._finished(key, done))
-        return await asyncio.shield(task)
+        self._waiters[key] += 1
+        try:
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            if not task.done() and self._waiters.get(key) == 1 and self._running.get(key) is task:
+                task.cancel()  # the last one waiting has gone: nobody wants the result
+            raise
+        finally:
+            if self._running.get(key) is task:
+                self._waiters[key] -= 1
 
     def _finished(self, key: str, task: asyncio.Future[Any]) -> None:
-        self._running.pop(key, None)
+        if self._running.get(key) is task:
+            del self._running[key]
+            del self._waiters[key]
         if not task.cancelled():
             task.exception()  # retrieved here too, in case every waiter went away

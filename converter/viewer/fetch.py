@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import re
 import socket
 from dataclasses import dataclass
 from http.cookiejar import CookieJar, DefaultCookiePolicy
@@ -19,12 +20,14 @@ import httpx
 
 from converter import __version__
 from converter.errors import ConversionError
+from converter.viewer.decoding import BadEncoding, BoundedDecoder, TooLarge
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 USER_AGENT = f"nbconv-viewer/{__version__}"
+_LABEL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?")
 
 
 class FetchError(ConversionError):
@@ -54,10 +57,35 @@ class Fetched:
     not_modified: bool = False
 
 
+SITE_LOCAL = ipaddress.ip_network("fec0::/10")  # deprecated, but still routed inside some sites
+NAT64 = ipaddress.ip_network("64:ff9b::/96")  # the well-known prefix: IPv4 inside IPv6
+NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")  # a site's own NAT64 prefix
+
+
+def embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address stands for: mapped, 6to4 (2002::/16) or NAT64."""
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address in NAT64:
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
+
+
 def address_class(address: Address) -> str | None:
-    """Why an address is refused by default ("loopback", "private", ...), or None if public."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    """Why an address is refused by default ("loopback", "private", ...), or None if public.
+
+    An IPv6 address that carries an IPv4 one (mapped, 6to4, NAT64) is judged by the latter.
+    """
+    if isinstance(address, ipaddress.IPv6Address):
+        inner = embedded_ipv4(address)
+        if inner is not None:
+            return address_class(inner)
+        if address in SITE_LOCAL:
+            return "site-local"
+        if address in NAT64_LOCAL:
+            return "private"
     for name in ("unspecified", "loopback", "link_local", "multicast", "reserved", "private"):
         if getattr(address, f"is_{name}"):
             return name.replace("_", "-")
@@ -70,13 +98,17 @@ class AddressPolicy:
     def __init__(self, allowed: Iterable[str | Network] = ()) -> None:
         self.allowed: tuple[Network, ...] = tuple(ipaddress.ip_network(net, strict=False) for net in allowed)
 
-    def refusal(self, address: str) -> str | None:
-        """The reason ``address`` may not be contacted, or None when it may."""
+    def refused_class(self, address: str) -> str | None:
+        """The class ("loopback", ...) for which ``address`` may not be contacted, or None."""
         ip = ipaddress.ip_address(address.split("%", 1)[0])
         if any(ip in net for net in self.allowed):
             return None
-        kind = address_class(ip)
-        return f"{kind} address {ip} is not allowed" if kind else None
+        return address_class(ip)
+
+    def refusal(self, address: str) -> str | None:
+        """The reason ``address`` may not be contacted, or None when it may."""
+        kind = self.refused_class(address)
+        return f"{kind} address {ipaddress.ip_address(address.split('%', 1)[0])} is not allowed" if kind else None
 
 
 async def resolve(host: str, port: int) -> list[str]:
@@ -86,6 +118,8 @@ async def resolve(host: str, port: int) -> list[str]:
         infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as error:
         raise FetchError(502, f"cannot resolve host {host}: {error.strerror}") from None
+    except UnicodeError:
+        raise FetchError(400, f"invalid URL: not a valid host name: {host[:80]}") from None
     return list(dict.fromkeys(info[4][0] for info in infos))
 
 
@@ -102,7 +136,8 @@ class SafeFetcher:
             follow_redirects=False,
             cookies=CookieJar(DefaultCookiePolicy(allowed_domains=[])),
             timeout=httpx.Timeout(limits.total_timeout, connect=limits.connect_timeout),
-            headers={"User-Agent": USER_AGENT, "Accept": "application/x-ipynb+json, application/json, */*"},
+            headers={"User-Agent": USER_AGENT, "Accept": "application/x-ipynb+json, application/json, */*",
+                     "Accept-Encoding": "identity"},
         )
 
     async def aclose(self) -> None:
@@ -145,15 +180,22 @@ class SafeFetcher:
         raise FetchError(502, f"{url}: more than {self.limits.max_redirects} redirects")
 
     async def _checked_address(self, url: httpx.URL) -> str:
-        """The first resolved address the policy allows; refused (403) when there is none."""
+        """The first resolved address the policy allows; refused (403) when there is none.
+
+        The refusal names the address only when the URL itself did (an IP literal): what a
+        host name resolves to inside our network is not the client's business.
+        """
         addresses = await resolve(url.host, url.port or (443 if url.scheme == "https" else 80))
-        refusals = []
+        kinds = []
         for address in addresses:
-            reason = self.policy.refusal(address)
-            if reason is None:
+            kind = self.policy.refused_class(address)
+            if kind is None:
                 return address.split("%", 1)[0]
-            refusals.append(reason)
-        raise FetchError(403, f"{url.host}: {'; '.join(refusals) or 'no address'}")
+            kinds.append(kind)
+        if is_ip_literal(url.host):
+            raise FetchError(403, f"{url.host}: {kinds[0] if kinds else 'no'} address {url.host} is not allowed")
+        named = " or ".join(dict.fromkeys(kinds)) or "no"
+        raise FetchError(403, f"{url.host}: resolves to a {named} address, which is not allowed")
 
     async def _read(self, url: str, response: httpx.Response, conditional: bool) -> Fetched:
         status = response.status_code
@@ -166,21 +208,47 @@ class SafeFetcher:
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self.limits.max_bytes:
             raise self._too_large(url)
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in response.aiter_bytes():  # decoded bytes: a gzip bomb counts in full
-            size += len(chunk)
-            if size > self.limits.max_bytes:
-                raise self._too_large(url)
-            chunks.append(chunk)
+        try:
+            decoder = BoundedDecoder(response.headers.get("content-encoding", ""), self.limits.max_bytes)
+            chunks: list[bytes] = []
+            async for raw in response.aiter_raw():  # undecoded: we decode, counting every layer
+                chunks.extend(decoder.decode(raw))
+            chunks.extend(decoder.finish())
+        except TooLarge:
+            raise self._too_large(url) from None
+        except BadEncoding as error:
+            raise FetchError(502, f"{url}: {error}") from None
         return Fetched(url, b"".join(chunks), response.headers.get("etag"), response.headers.get("last-modified"))
 
     def _too_large(self, url: str) -> FetchError:
         return FetchError(413, f"{url}: the notebook is larger than {self.limits.max_bytes:,} bytes")
 
 
+def is_ip_literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def check_host(url: httpx.URL) -> str | None:
+    """What is wrong with the URL's host and port, or None (a name's labels, an IP literal)."""
+    if url.port is not None and not 0 < url.port < 65536:
+        return f"port {url.port} is out of range"
+    host = url.raw_host.decode("ascii", "replace")
+    if ":" in host:  # IPv6, without brackets here
+        return None if is_ip_literal(host) else "not a valid IPv6 address"
+    name = host[:-1] if host.endswith(".") else host
+    if len(name) > 253:
+        return "the host name is longer than 253 characters"
+    if not all(_LABEL.fullmatch(label) for label in name.split(".")):
+        return "not a valid host name"
+    return None
+
+
 def parse_url(url: str) -> httpx.URL:
-    """An absolute http(s) URL with a host, or a 400 ``FetchError``."""
+    """An absolute http(s) URL with a well-formed host and no credentials, or a 400 ``FetchError``."""
     try:
         parsed = httpx.URL(url)
     except httpx.InvalidURL as error:
@@ -189,5 +257,9 @@ def parse_url(url: str) -> httpx.URL:
         raise FetchError(400, f"{url}: only http and https URLs can be viewed")
     if not parsed.host:
         raise FetchError(400, f"{url}: the URL has no host")
+    if parsed.userinfo:
+        raise FetchError(400, "URLs with credentials (user:password@) are not accepted")
+    problem = check_host(parsed)
+    if problem:
+        raise FetchError(400, f"invalid URL: {problem}")
     return parsed
-

@@ -55,6 +55,24 @@ def notebook_page(nb: NotebookNode, name: str, links: Links) -> str:
     )
 
 
+def render_body(data: bytes, url: str, kind: str, links: Links, name: str) -> bytes:
+    """The response body of ``kind`` for notebook bytes; a ``NotebookError`` when they are not one.
+
+    Runs in a render process (see render_pool), never in the server's event loop.
+    """
+    from converter.notebook import read_notebook
+
+    nb = read_notebook(data, name=url)
+    if kind == "download":
+        return data
+    if kind == "script":
+        from converter.exporters.script import ScriptExporter
+
+        script, _ = ScriptExporter().from_notebook_node(nb)
+        return script.encode("utf-8")
+    return notebook_page(nb, name, links).encode("utf-8")
+
+
 def home_page(examples: list[tuple[str, str]]) -> str:
     return render_template("viewer/home.html.j2", examples=examples)
 

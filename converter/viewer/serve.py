@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import re
+import sys
 from typing import Sequence
 
 from converter.viewer.config import ViewerConfig
@@ -59,18 +60,66 @@ def build_parser() -> argparse.ArgumentParser:
                         help="upstream connect timeout (default: %(default)s)")
     parser.add_argument("--timeout", type=float, default=defaults.timeout, metavar="SECONDS",
                         help="upstream total timeout, redirects included (default: %(default)s)")
+    limits = parser.add_argument_group("limits for strangers")
+    limits.add_argument("--render-workers", type=int, default=defaults.render_workers, metavar="N",
+                        help="render processes per server worker (default: one per core, shared among --workers)")
+    limits.add_argument("--render-timeout", type=float, default=defaults.render_timeout, metavar="SECONDS",
+                        help="a render taking longer is stopped and answered 504 (default: %(default)s)")
+    limits.add_argument("--max-pending", type=int, default=defaults.max_pending, metavar="N",
+                        help="fetch+render jobs in flight per server worker; past it 503 (default: %(default)s)")
+    limits.add_argument("--limit-concurrency", type=int, default=defaults.limit_concurrency, metavar="N",
+                        help="connections per server worker before answering 503 "
+                             "(default: what the open-file limit allows)")
+    limits.add_argument("--header-timeout", type=float, default=defaults.header_timeout, metavar="SECONDS",
+                        help="close a connection whose request headers take longer (default: %(default)s)")
+    limits.add_argument("--keep-alive-timeout", type=float, default=defaults.keep_alive_timeout, metavar="SECONDS",
+                        help="close an idle keep-alive connection after this (default: %(default)s)")
     return parser
 
 
 def main(argv: Sequence[str]) -> int:
-    args = build_parser().parse_args(argv)
-    if args.workers < 1:
-        build_parser().error("--workers must be at least 1")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    for name in ("workers", "max_pending"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name.replace('_', '-')} must be at least 1")
+    for name in ("render_workers", "limit_concurrency"):
+        if getattr(args, name) < 0:
+            parser.error(f"--{name.replace('_', '-')} must be at least 1 (or 0 for the default)")
+    for name in ("render_timeout", "header_timeout"):
+        if getattr(args, name) <= 0:
+            parser.error(f"--{name.replace('_', '-')} must be positive")
     config = ViewerConfig(**vars(args))
-    config.to_environment()
     import uvicorn
+    from uvicorn.supervisors import Multiprocess
 
-    # uvicorn handles SIGINT/SIGTERM itself and exits with 3 when it cannot start (port in use)
-    uvicorn.run("converter.viewer.app:app_from_environment", factory=True, host=config.host,
-                port=config.port, workers=config.workers, server_header=False, proxy_headers=False)
+    from converter.viewer import connections
+
+    file_limit = connections.raise_file_limit()
+    config.limit_concurrency = config.limit_concurrency or connections.default_limit_concurrency(file_limit, config)
+    config.to_environment()
+    try:
+        sock = connections.listening_socket(config.host, config.port)
+    except OSError as error:
+        print(f"nbconv serve: error: cannot listen on {config.host}:{config.port}: {error.strerror or error}",
+              file=sys.stderr)
+        return 3
+    server_config = uvicorn.Config(
+        "converter.viewer.app:app_from_environment", factory=True, host=config.host, port=config.port,
+        workers=config.workers, server_header=False, proxy_headers=False,
+        http="converter.viewer.connections:HeaderTimeoutProtocol",
+        limit_concurrency=config.limit_concurrency, timeout_keep_alive=config.keep_alive_timeout,
+    )
+    server = uvicorn.Server(server_config)
+    try:  # uvicorn handles SIGINT/SIGTERM itself
+        if config.workers > 1:
+            Multiprocess(server_config, sockets=[sock]).run()
+        else:
+            server.run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sock.close()
+    if config.workers == 1 and not server.started:
+        return 3
     return 0
