@@ -10,6 +10,8 @@ from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
 
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
 RENDER_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
 
@@ -51,3 +53,24 @@ class Metrics:
         lines.append(f"nbconv_viewer_render_seconds_sum {self.render_sum:.6f}")
         lines.append(f"nbconv_viewer_render_seconds_count {cumulative}")
         return "\n".join(lines) + "\n"
+
+
+class CountResponses:
+    """Counts every response by status into the viewer's ``Metrics`` (``app.state.viewer``)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def counted(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                viewer = getattr(scope["app"].state, "viewer", None)
+                if viewer is not None:
+                    viewer.metrics.requests[message["status"]] += 1
+            await send(message)
+
+        await self.app(scope, receive, counted)
