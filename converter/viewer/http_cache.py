@@ -62,7 +62,7 @@ class ConditionalCompression:
         if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
             await self.app(scope, receive, send)
             return
-        request_headers = {name.lower(): value.decode("latin-1") for name, value in scope["headers"]}
+        request_headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]}
         start: Message | None = None
         chunks: list[bytes] = []
 
