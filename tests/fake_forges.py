@@ -73,6 +73,7 @@ class Forge:
     port: int = 0
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     rate_limited: bool = False
+    raw_delay: float = 0.0  # seconds before a raw file is answered (to overlap requests)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -109,6 +110,7 @@ def _handler(forge: Forge) -> type[BaseHTTPRequestHandler]:
                 return self.github(path[len("/gh-api"):], query)
             if path.startswith("/gh-raw/"):
                 owner, repo, ref, file_path = unquote(path[len("/gh-raw/"):]).split("/", 3)
+                time.sleep(forge.raw_delay)
                 return self.file(ref, file_path)
             if path.startswith("/gist-raw/"):
                 gist_id, name = unquote(path[len("/gist-raw/"):]).split("/", 1)

@@ -12,7 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.fake_forges import notebook
+from tests.fake_forges import notebook, serve_forge
+from tests.test_viewer_redis import redis_url  # noqa: F401  (fixture: a real redis-server)
 from tests.viewer_servers import start_viewer  # noqa: F401  (fixture)
 
 
@@ -154,3 +155,29 @@ def test_base_url_serves_under_a_prefix(shelf, start_viewer):
     assert redirect.headers["location"] == "/viewer/url/example.org/a.ipynb"
     assert httpx.get(viewer.url + "/localfiles/top.ipynb", timeout=30).status_code == 404
     assert httpx.get(viewer.url + "/healthz", timeout=30).status_code == 200  # probes stay at the root
+
+
+def test_two_processes_with_one_redis_render_a_cold_url_once(redis_url, start_viewer):
+    url, _ = redis_url
+    with serve_forge() as forge:
+        forge.raw_delay = 1.5
+        flags = ["--allow-network", "127.0.0.0/8", "--cache", url, "--github-raw-url", f"{forge.url}/gh-raw"]
+        first, second = start_viewer(*flags), start_viewer(*flags)
+        path = "/github/alice/demo/blob/dev/dev-only.ipynb"
+        results: dict[str, httpx.Response] = {}
+
+        def fetch(name: str, viewer) -> None:
+            results[name] = httpx.get(viewer.url + path, timeout=60)
+
+        import threading
+
+        threads = [threading.Thread(target=fetch, args=(name, viewer))
+                   for name, viewer in (("first", first), ("second", second))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert {r.status_code for r in results.values()} == {200}
+        assert all("DEV-ONLY" in r.text for r in results.values())
+        assert sorted(r.headers["x-cache"] for r in results.values()) == ["hit", "miss"]
+        assert forge.count("/gh-raw/alice/demo/dev/dev-only.ipynb") == 1

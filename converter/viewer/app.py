@@ -26,7 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from converter.errors import NotebookError
 from converter.viewer import pages
-from converter.viewer.cache import Busy, Entry, SingleFlight, open_cache
+from converter.viewer.cache import Busy, Entry, SingleFlight, open_cache, shared_work
 from converter.viewer.config import ViewerConfig
 from converter.viewer.fetch import AddressPolicy, FetchError, FetchLimits, SafeFetcher, parse_url
 from converter.viewer.frontpage import Hosts, route_for
@@ -183,8 +183,18 @@ class Viewer:
             breadcrumbs=source.breadcrumbs,
             base=self.config.base_url.rstrip("/"),
         )
-        refresh = self.flights.run(key, lambda: self.refresh(key, source, kind, cached, links))
+        refresh = self.flights.run(key, lambda: self.shared_refresh(key, source, kind, cached, links))
         return await unless_client_leaves(request, refresh)
+
+    async def shared_refresh(self, key: str, source: NotebookSource, kind: str, stale: Entry | None,
+                             links: pages.Links) -> tuple[Entry, str]:
+        """``refresh`` done once across every viewer process sharing a Redis cache."""
+        started = time.time()
+        seconds = self.config.timeout + self.config.render_timeout
+        result, waited = await shared_work(self.cache, key, seconds,
+                                           lambda: self.refresh(key, source, kind, stale, links),
+                                           lambda entry: entry.stored_at >= started - 1)
+        return (result, "hit") if waited else result
 
     async def refresh(self, key: str, source: NotebookSource, kind: str, stale: Entry | None,
                       links: pages.Links) -> tuple[Entry, str]:
