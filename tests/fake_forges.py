@@ -74,6 +74,8 @@ class Forge:
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     rate_limited: bool = False
     raw_delay: float = 0.0  # seconds before a raw file is answered (to overlap requests)
+    redirect_to: str = ""   # /gh-raw/alice/demo/moved/PATH answers 302 to redirect_to + PATH
+    answered: list[tuple[str, int]] = field(default_factory=list)  # (path, status)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -110,6 +112,12 @@ def _handler(forge: Forge) -> type[BaseHTTPRequestHandler]:
                 return self.github(path[len("/gh-api"):], query)
             if path.startswith("/gh-raw/"):
                 owner, repo, ref, file_path = unquote(path[len("/gh-raw/"):]).split("/", 3)
+                if ref == "moved" and forge.redirect_to:
+                    self.send_response(302)
+                    self.send_header("Location", forge.redirect_to + file_path)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 time.sleep(forge.raw_delay)
                 return self.file(ref, file_path)
             if path.startswith("/gist-raw/"):
@@ -123,7 +131,10 @@ def _handler(forge: Forge) -> type[BaseHTTPRequestHandler]:
         def answer(self, body: bytes, status: int = 200, headers: dict[str, str] | None = None,
                    content_type: str = "application/json; charset=utf-8") -> None:
             etag = '"' + hashlib.sha1(body).hexdigest() + '"'
-            if status == 200 and self.headers.get("If-None-Match") == etag:
+            not_modified = status == 200 and self.headers.get("If-None-Match") == etag
+            with forge.lock:
+                forge.answered.append((self.path, 304 if not_modified else status))
+            if not_modified:
                 self.send_response(304)
                 self.send_header("ETag", etag)
                 self.send_header("Content-Length", "0")

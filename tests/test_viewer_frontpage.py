@@ -58,3 +58,7 @@ def test_self_hosted_gitlab_and_enterprise_github_hosts():
         "/gitlab/git.example.org/team/proj/-/blob/main/n.ipynb"
     assert route_for("https://github.example.com/o/r/tree/dev", hosts) == "/github/o/r/tree/dev"
     assert route_for("https://gitlab.com/a/b/-/blob/main/n.ipynb", hosts) == "/urls/gitlab.com/a/b/-/blob/main/n.ipynb"
+    on_a_port = Hosts(gitlab=("git.example.org:8443",))
+    assert route_for("https://git.example.org:8443/team/p/-/blob/main/n.ipynb", on_a_port) == \
+        "/gitlab/git.example.org:8443/team/p/-/blob/main/n.ipynb"
+    assert route_for("https://git.example.org/team/p/-/blob/main/n.ipynb", on_a_port).startswith("/urls/")

@@ -3,7 +3,6 @@ metrics, a base URL. Real ``nbconv serve`` processes on 127.0.0.1."""
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
 import re
@@ -33,6 +32,11 @@ def shelf(tmp_path_factory) -> Path:
     (root / "escape.ipynb").symlink_to(outside / "secret.ipynb")
     (root / "escape-dir").symlink_to(outside)
     (root / "inside-link.ipynb").symlink_to(root / "top.ipynb")
+    (root / "to-hidden.ipynb").symlink_to(root / ".private" / "hidden.ipynb")
+    (root / "to-hidden-dir").symlink_to(root / ".private")
+    (root / "loop-a").symlink_to(root / "loop-b")
+    (root / "loop-b").symlink_to(root / "loop-a")
+    os.mkfifo(root / "pipe.ipynb")
     return root
 
 
@@ -50,7 +54,8 @@ def test_local_listing_hides_hidden_files_and_links_out(local_viewer):
     hrefs = re.findall(r'href="([^"]+)"', page.text)
     assert "/localfiles/top.ipynb" in hrefs and "/localfiles/sub" in hrefs
     assert "/localfiles/inside-link.ipynb" in hrefs
-    assert not any(".private" in href or ".hidden" in href or "escape" in href for href in hrefs)
+    assert not any(".private" in href or ".hidden" in href or "escape" in href or "to-hidden" in href
+                   or "loop" in href or "pipe" in href for href in hrefs)
     sub = httpx.get(local_viewer.url + "/localfiles/sub", timeout=30)
     assert "/localfiles/sub/inner.ipynb" in sub.text and "data.csv" not in sub.text
 
@@ -75,6 +80,11 @@ def test_local_notebook_renders(local_viewer):
     "/localfiles/.hidden.ipynb",
     "/localfiles/sub/data.csv",
     "/localfiles/nope.ipynb",
+    "/localfiles/to-hidden.ipynb",
+    "/localfiles/to-hidden-dir/hidden.ipynb",
+    "/localfiles/loop-a",
+    "/localfiles/pipe.ipynb",
+    "/localfiles/" + "n" * 300 + ".ipynb",
 ])
 def test_local_paths_out_of_the_folder_are_refused(local_viewer, path):
     page = httpx.get(local_viewer.url + path, timeout=30)
@@ -116,7 +126,6 @@ def test_gzip_brotli_and_not_modified(local_viewer):
     assert changed.status_code == 200
     raw = httpx.get(local_viewer.url + "/localfiles/", headers={"accept-encoding": "gzip"}, timeout=30)
     assert raw.headers.get("content-encoding") == "gzip"  # listings too
-    assert gzip.decompress(gzip.compress(b"x")) == b"x"
 
 
 def _metric(text: str, name: str, label: str) -> float:

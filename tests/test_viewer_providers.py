@@ -13,6 +13,8 @@ import time
 from contextlib import contextmanager
 from typing import Iterator
 
+import socket
+
 import httpx
 import pytest
 
@@ -174,6 +176,9 @@ def test_api_answers_are_revalidated_by_etag(forge, start_viewer, pages):
     conditional = [headers for request_path, headers in forge.requests
                    if request_path.startswith("/gh-api/repos/alice/demo/contents") and "if-none-match" in headers]
     assert conditional, "the stale listing was fetched again without its ETag"
+    statuses = [status for answered_path, status in forge.answered
+                if answered_path.startswith("/gh-api/repos/alice/demo/contents") and "ref=v1.0" in answered_path]
+    assert statuses[-1] == 304 and statuses.count(200) == 1  # revalidated, not downloaded again
 
 
 def test_tokens_reach_the_forge_but_no_page_or_log(viewer, forge, pages):
@@ -188,3 +193,44 @@ def test_tokens_reach_the_forge_but_no_page_or_log(viewer, forge, pages):
     assert GITHUB_SECRET not in log and GITLAB_SECRET not in log
     metrics = httpx.get(viewer.url + "/metrics", timeout=10).text
     assert GITHUB_SECRET not in metrics
+
+
+def raw_get(viewer, path: str) -> tuple[int, bytes]:
+    """A request whose path goes out exactly as written (no client normalises ``%2e%2e``)."""
+    with socket.create_connection(("127.0.0.1", viewer.port), timeout=30) as sock:
+        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode())
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    return int(data.split(b" ", 2)[1]), data
+
+
+@pytest.mark.parametrize("path", [
+    "/gist/%2e%2e/", "/gist/%2E%2E", "/gist/alice/%2e%2e", "/github/%2e%2e",
+    "/github/alice/demo/blob/main/%2e%2e/%2e%2e/%2e%2e/x.ipynb",
+    "/github/alice/demo/tree/main/docs/%2e%2e/%2e%2e", "/github/alice/demo/tree/%2e%2e/x",
+    "/gitlab/HOST/team/sub/demo/-/blob/main/%2e%2e/%2e%2e/x.ipynb",
+])
+def test_dot_segments_never_reach_an_upstream(viewer, forge, path):
+    path = path.replace("HOST", f"127.0.0.1:{forge.port}")
+    before = len(forge.requests)
+    status, body = raw_get(viewer, path)
+    assert status == 404
+    assert len(forge.requests) == before
+    assert GITHUB_SECRET.encode() not in body
+
+
+def test_tokens_stay_on_their_own_host(forge, start_viewer):
+    with serve_forge() as other, environment(GITHUB_TOKEN=GITHUB_SECRET, GITLAB_TOKEN=GITLAB_SECRET):
+        forge.redirect_to = f"{other.url}/gh-raw/alice/demo/main/"
+        viewer = start_viewer(*forge_flags(forge, "--gitlab-url", f"http://localhost:{other.port}/gitlab"))
+        try:
+            moved = httpx.get(viewer.url + "/github/alice/demo/blob/moved/analysis.ipynb", timeout=30)
+            assert moved.status_code == 200 and "ANALYSIS-MAIN" in moved.text  # followed to the other host
+            listing = httpx.get(viewer.url + f"/gitlab/localhost:{other.port}/team/sub/demo", timeout=30)
+            assert listing.status_code == 200
+        finally:
+            forge.redirect_to = ""
+        seen = other.headers_seen()
+        assert seen, "the other host was asked"
+        assert all("authorization" not in headers and "private-token" not in headers for headers in seen)

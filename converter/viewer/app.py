@@ -143,7 +143,8 @@ class Viewer:
                 parse_url(url)
             entry, state = await self.entry(request, source, kind)
         except FetchError as error:
-            self.metrics.upstream_errors[error.status] += 1
+            if source.local_path is None:
+                self.metrics.upstream_errors[error.status] += 1
             return self.error(error.status, str(error), error.headers)
         except NotebookError as error:
             return self.error(400, str(error))
@@ -170,6 +171,8 @@ class Viewer:
         """The cached entry when fresh, else one shared refresh; with how it was obtained."""
         url = source.url
         key = f"{kind} {url}"
+        if source.view_url or source.breadcrumbs or source.local_path:  # the page carries route-made links
+            key += f" via {request.url.path}"
         cached = await self.cache.get(key)
         if cached is not None and cached.is_fresh(self.config.cache_ttl):
             return cached, "hit"

@@ -187,13 +187,11 @@ async def shared_work(cache: Cache, key: str, seconds: float, work: Callable[[],
     token = await cache.claim(key, seconds)
     if token is None:
         deadline = asyncio.get_running_loop().time() + seconds
-        while asyncio.get_running_loop().time() < deadline:
-            await asyncio.sleep(0.05)
-            entry = await cache.get(key)
-            if entry is not None and fresh(entry):
-                return entry, True
-            if not await cache.claimed(key):
-                break
+        while asyncio.get_running_loop().time() < deadline and await cache.claimed(key):
+            await asyncio.sleep(0.05)  # only the small lock key is polled, not the page
+        entry = await cache.get(key)
+        if entry is not None and fresh(entry):
+            return entry, True
         token = await cache.claim(key, seconds)
     try:
         return await work(), False

@@ -212,8 +212,9 @@ class SafeFetcher:
             return Fetched(url, not_modified=True)
         if status in (404, 410):
             raise FetchError(404, f"{url}: not found upstream (HTTP {status})")
-        if status in (403, 429) and response.headers.get("x-ratelimit-remaining") == "0":
-            raise rate_limited(response.headers.get("x-ratelimit-reset", ""))
+        remaining = response.headers.get("x-ratelimit-remaining", response.headers.get("ratelimit-remaining"))
+        if status == 429 or (status == 403 and remaining == "0"):  # GitHub: 403 or 429; GitLab: 429
+            raise rate_limited(response.headers.get("x-ratelimit-reset", response.headers.get("ratelimit-reset", "")))
         if not 200 <= status < 300:
             raise FetchError(502, f"{url}: the upstream server answered HTTP {status}")
         declared = response.headers.get("content-length", "")

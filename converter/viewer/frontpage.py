@@ -54,7 +54,7 @@ def route_for(text: str, hosts: Hosts = Hosts()) -> str | None:
         return None
     if parsed.username is not None or parsed.password is not None:
         return None  # credentials never go into a route (nor into anyone's history)
-    host = parsed.hostname.lower()
+    host = parsed.netloc.lower()  # with its port: a self-hosted forge may run on one
     parts = [part for part in parsed.path.split("/") if part]
     query = "?" + parsed.query if parsed.query else ""
     if host in hosts.github:

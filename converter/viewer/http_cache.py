@@ -9,12 +9,15 @@ encoding the client accepts (brotli, then gzip). Each encoding has its own ETag
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import hashlib
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 MIN_COMPRESS = 512  # smaller bodies gain less than the header costs
+MAX_COMPRESS = 2 * 1024 * 1024  # larger ones (big downloads) go as they are: compressing costs seconds
+IN_THREAD = 64 * 1024  # hashing or compressing more than this happens off the event loop
 COMPRESSIBLE = (b"text/", b"application/json", b"application/x-ipynb+json", b"image/svg+xml")
 
 
@@ -42,6 +45,11 @@ def accepted_encoding(header: str) -> str | None:
         if allowed.get(encoding, allowed.get("*", 0.0)) > 0 and (encoding != "br" or _brotli()):
             return encoding
     return None
+
+
+async def _off_loop(size: int, work):
+    """``work()``, in a thread when ``size`` makes it long enough to stall other requests."""
+    return await asyncio.to_thread(work) if size > IN_THREAD else work()
 
 
 def _matches(if_none_match: str, tag: str) -> bool:
@@ -88,21 +96,22 @@ class ConditionalCompression:
         if status != 200 or b"content-encoding" in names:
             await self._send(send, start, headers, body)
             return
-        tag = hashlib.sha256(body).hexdigest()[:32]
+        tag = await _off_loop(len(body), lambda: hashlib.sha256(body).hexdigest()[:32])
         content_type = next((value for name, value in headers if name.lower() == b"content-type"), b"")
         encoding = None
-        if len(body) >= MIN_COMPRESS and content_type.startswith(COMPRESSIBLE):
+        if MIN_COMPRESS <= len(body) <= MAX_COMPRESS and content_type.startswith(COMPRESSIBLE):
             encoding = accepted_encoding(request.get("accept-encoding", ""))
             headers.append((b"vary", b"Accept-Encoding"))
         headers.append((b"etag", f'"{tag}-{encoding}"'.encode() if encoding else f'"{tag}"'.encode()))
         if _matches(request.get("if-none-match", ""), tag):
             kept = [(name, value) for name, value in headers if name.lower() != b"content-type"]
-            await self._send(send, {**start, "status": 304}, kept, b"")
+            await send({**start, "status": 304, "headers": kept})  # no Content-Length: it would be the 200's
+            await send({"type": "http.response.body", "body": b""})
             return
         if encoding == "br":
-            body = _brotli().compress(body, quality=5)
+            body = await _off_loop(len(body), lambda: _brotli().compress(body, quality=5))
         elif encoding == "gzip":
-            body = gzip.compress(body, compresslevel=6, mtime=0)
+            body = await _off_loop(len(body), lambda: gzip.compress(body, compresslevel=6, mtime=0))
         if encoding:
             headers.append((b"content-encoding", encoding.encode()))
         await self._send(send, start, headers, body)

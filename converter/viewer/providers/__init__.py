@@ -14,6 +14,8 @@ from typing import Awaitable, Callable, Protocol
 
 from starlette.requests import Request
 
+from converter.viewer.fetch import FetchError
+
 
 @dataclass(frozen=True)
 class NotebookSource:
@@ -61,3 +63,15 @@ def sort_items(items: list[Item]) -> list[Item]:
     """Folders first, then notebooks, then other files; each by name, case-insensitively."""
     order = {"dir": 0, "repo": 0, "gist": 0, "notebook": 1, "file": 2}
     return sorted(items, key=lambda item: (order.get(item.kind, 3), item.name.lower()))
+
+
+def plain_segments(*values: str) -> None:
+    """A 404 unless every ``/``-separated segment of ``values`` is an ordinary name.
+
+    Route parameters arrive percent-decoded; a ``.`` or ``..`` segment (``%2e%2e``)
+    would be removed by the HTTP client and lead a request, with its token, outside the
+    API path the provider meant, so it never reaches a URL.
+    """
+    for value in values:
+        if any(segment in (".", "..") or "\x00" in segment for segment in value.split("/")):
+            raise FetchError(404, "not found: a path segment may not be '.' or '..'")

@@ -11,7 +11,7 @@ from urllib.parse import quote
 from starlette.requests import Request
 
 from converter.viewer.fetch import FetchError
-from converter.viewer.providers import Item, Listing, NotebookSource, Upstream, sort_items
+from converter.viewer.providers import Item, Listing, NotebookSource, Upstream, plain_segments, sort_items
 from converter.viewer.providers.github import API_HEADERS, token_headers
 
 
@@ -23,6 +23,7 @@ class Gist:
 
     async def user(self, request: Request, upstream: Upstream) -> Listing:
         user = request.path_params["user"]
+        plain_segments(user)
         gists = await upstream.json(f"{self.api}/users/{quote(user, safe='')}/gists?per_page=100",
                                     API_HEADERS + token_headers())
         items = []
@@ -40,8 +41,11 @@ class Gist:
     async def gist(self, request: Request, upstream: Upstream) -> NotebookSource | Listing:
         gist_id = request.path_params["gist_id"]
         wanted = request.path_params.get("filename")
+        plain_segments(gist_id, request.path_params.get("user", ""), wanted or "")
         data = await upstream.json(f"{self.api}/gists/{quote(gist_id, safe='')}", API_HEADERS + token_headers())
-        files = data.get("files") if isinstance(data, dict) and isinstance(data.get("files"), dict) else {}
+        if not isinstance(data, dict):
+            raise FetchError(404, f"{gist_id} is not a gist")
+        files = data.get("files") if isinstance(data.get("files"), dict) else {}
         owner = data.get("owner", {}).get("login") if isinstance(data.get("owner"), dict) else None
         owner = owner if isinstance(owner, str) else "anonymous"
         notebooks = {name: info for name, info in files.items()
@@ -54,7 +58,7 @@ class Gist:
         here = f"{self.base}/gist/{quote(owner, safe='')}/{quote(gist_id, safe='')}"
         if len(notebooks) == 1:
             name, info = next(iter(notebooks.items()))
-            return NotebookSource(info["raw_url"], name, token_headers(), page, "View on GitHub",
+            return NotebookSource(info["raw_url"], name, (), page, "View on GitHub",
                                   breadcrumbs=((owner, f"{self.base}/gist/{quote(owner, safe='')}/"), (gist_id[:8], here)))
         if not notebooks:
             raise FetchError(404, f"gist {gist_id} has no notebook")

@@ -15,7 +15,7 @@ from urllib.parse import quote
 from starlette.requests import Request
 
 from converter.viewer.fetch import FetchError
-from converter.viewer.providers import Item, Listing, NotebookSource, Upstream, sort_items
+from converter.viewer.providers import Item, Listing, NotebookSource, Upstream, plain_segments, sort_items
 
 _SAFE = "/!$&'()*+,;=:@~"
 
@@ -55,6 +55,7 @@ class GitHub:
 
     async def user(self, request: Request, upstream: Upstream) -> Listing:
         owner = request.path_params["owner"]
+        plain_segments(owner)
         repos = await upstream.json(f"{self.api}/users/{_q(owner)}/repos?per_page=100&sort=updated", self._headers())
         items = [Item(repo["name"], f"{self.base}/github/{_q(owner)}/{_q(repo['name'])}", "repo",
                       repo.get("description") or "")
@@ -64,6 +65,7 @@ class GitHub:
 
     async def repository(self, request: Request, upstream: Upstream) -> Listing:
         owner, repo = request.path_params["owner"], request.path_params["repo"]
+        plain_segments(owner, repo)
         info = await upstream.json(f"{self.api}/repos/{_q(owner)}/{_q(repo)}", self._headers())
         branch = info.get("default_branch") if isinstance(info, dict) else None
         return await self._tree(upstream, owner, repo, branch if isinstance(branch, str) else "main", "")
@@ -74,6 +76,7 @@ class GitHub:
 
     async def _tree(self, upstream: Upstream, owner: str, repo: str, ref: str, path: str) -> Listing:
         path = path.strip("/")
+        plain_segments(owner, repo, ref, path)
         repo_api = f"{self.api}/repos/{_q(owner)}/{_q(repo)}"
         contents = await upstream.json(f"{repo_api}/contents/{_q(path)}?ref={quote(ref, safe='')}", self._headers())
         if isinstance(contents, dict):  # a file, not a folder
@@ -102,6 +105,7 @@ class GitHub:
     async def blob(self, request: Request, upstream: Upstream) -> NotebookSource:
         params = request.path_params
         owner, repo, ref, path = params["owner"], params["repo"], params["ref"], params["path"]
+        plain_segments(owner, repo, ref, path)
         return NotebookSource(
             url=f"{self.raw}/{_q(owner)}/{_q(repo)}/{_q(ref)}/{_q(path)}",
             name=path.rpartition("/")[2],

@@ -29,13 +29,24 @@ class LocalFiles:
         """The real path of ``relative`` under the root, or a 404 when it leaves it or is hidden."""
         parts = [part for part in relative.split("/") if part not in ("", ".")]
         if any(part == ".." or part.startswith(".") or "\x00" in part for part in parts):
-            raise FetchError(404, f"{relative}: not found")
-        path = self.root.joinpath(*parts).resolve()
-        if path != self.root and self.root not in path.parents:
-            raise FetchError(404, f"{relative}: not found")
-        if not path.exists():
-            raise FetchError(404, f"{relative}: not found")
+            raise FetchError(404, f"{relative[:200]}: not found")
+        try:
+            path = self.root.joinpath(*parts).resolve()
+            inside = self.visible(path) and path.exists()
+        except (OSError, RuntimeError, ValueError):  # a link loop, a name too long, ...
+            inside = False
+        if not inside:
+            raise FetchError(404, f"{relative[:200]}: not found")
         return path
+
+    def visible(self, resolved: Path) -> bool:
+        """Whether a resolved path is the root or below it, and hidden nowhere on the way
+        (a link inside the root may point into a hidden folder)."""
+        if resolved == self.root:
+            return True
+        if self.root not in resolved.parents:
+            return False
+        return not any(part.startswith(".") for part in resolved.relative_to(self.root).parts)
 
     def _href(self, path: Path) -> str:
         return f"{self.base}/localfiles/{quote(path.relative_to(self.root).as_posix(), safe=_SAFE)}"
@@ -50,9 +61,9 @@ class LocalFiles:
     async def route(self, request: Request, upstream: Upstream) -> NotebookSource | Listing:
         relative = request.path_params.get("path", "")
         path = self.confined(relative)
-        if path.is_file():
-            if path.suffix != ".ipynb":
-                raise FetchError(404, f"{relative}: not a notebook")
+        if not path.is_dir():
+            if not path.is_file() or path.suffix != ".ipynb":  # FIFOs and devices included
+                raise FetchError(404, f"{relative[:200]}: not a notebook")
             return NotebookSource(url=f"file:{path.relative_to(self.root).as_posix()}", name=path.name,
                                   local_path=str(path), breadcrumbs=tuple(self._crumbs(path.parent)))
         items = []
@@ -60,12 +71,16 @@ class LocalFiles:
             for entry in entries:
                 if entry.name.startswith("."):
                     continue
-                target = Path(entry.path).resolve()
-                if target != self.root and self.root not in target.parents:
-                    continue  # a link out of the root is not shown either
-                if target.is_dir():
+                try:
+                    target = Path(entry.path).resolve()
+                    if not self.visible(target):
+                        continue  # a link out of the root, or into a hidden folder, is not shown
+                    is_dir, is_file = target.is_dir(), target.is_file()
+                except (OSError, RuntimeError, ValueError):
+                    continue  # a link loop or an unreadable entry: left out, the rest listed
+                if is_dir:
                     items.append(Item(entry.name, self._href(Path(entry.path)), "dir"))
-                elif entry.name.endswith(".ipynb"):
+                elif is_file and entry.name.endswith(".ipynb"):
                     items.append(Item(entry.name, self._href(Path(entry.path)), "notebook"))
                 if len(items) >= MAX_ENTRIES:
                     break

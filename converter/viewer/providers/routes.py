@@ -28,7 +28,8 @@ def _handler(resolve: Resolver) -> Callable:
         try:
             found = await resolve(request, viewer.api)
         except FetchError as error:
-            viewer.metrics.upstream_errors[error.status] += 1
+            if not request.url.path.startswith(f"{viewer.config.base_url.rstrip('/')}/localfiles"):
+                viewer.metrics.upstream_errors[error.status] += 1
             return viewer.error(error.status, str(error), error.headers)
         except Exception:  # a bug of ours, or an API answer of a shape we did not expect
             log.exception("internal error resolving %s", request.url.path)
