@@ -133,12 +133,11 @@ def test_single_flight_runs_work_once_for_concurrent_callers():
 
 
 def test_url_mapping():
-    from converter.viewer.app import download_name, github_raw_url, viewer_path
+    from converter.viewer.app import download_name
+    from converter.viewer.frontpage import route_for
 
-    assert github_raw_url("jupyter", "notebook", "main", "docs/a b.ipynb") == \
-        "https://raw.githubusercontent.com/jupyter/notebook/main/docs/a b.ipynb"
-    assert viewer_path("https://example.org:8443/x/nb.ipynb?v=1") == "/urls/example.org:8443/x/nb.ipynb?v=1"
-    assert viewer_path("http://[::1]:9/nb.ipynb") == "/url/[::1]:9/nb.ipynb"
+    assert route_for("https://example.org:8443/x/nb.ipynb?v=1") == "/urls/example.org:8443/x/nb.ipynb?v=1"
+    assert route_for("http://[::1]:9/nb.ipynb") == "/url/[::1]:9/nb.ipynb"
     assert download_name("http://h/dir/my%20nb.ipynb") == "my_nb.ipynb"
     assert download_name('http://h/"evil";.ipynb') == "evil_.ipynb"
     assert download_name("http://h/") == "notebook.ipynb"

@@ -12,23 +12,30 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator, Awaitable
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, unquote, urlencode, urlsplit
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from converter.errors import NotebookError
 from converter.viewer import pages
-from converter.viewer.cache import Busy, Entry, SingleFlight, open_cache
+from converter.viewer.cache import Busy, Entry, SingleFlight, open_cache, shared_work
 from converter.viewer.config import ViewerConfig
 from converter.viewer.fetch import AddressPolicy, FetchError, FetchLimits, SafeFetcher, parse_url
+from converter.viewer.frontpage import Hosts, route_for
+from converter.viewer.http_cache import ConditionalCompression
+from converter.viewer.metrics import CountResponses, Metrics
+from converter.viewer.providers.routes import provider_routes
+from converter.viewer.providers import Listing, NotebookSource
 from converter.viewer.render_pool import RenderCrashed, RenderPool, RenderTimeout, default_workers
+from converter.viewer.upstream import ApiCache, read_local
 
 log = logging.getLogger("nbconv.viewer")
 
@@ -79,19 +86,6 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def github_raw_url(owner: str, repo: str, ref: str, path: str) -> str:
-    """The raw-file URL behind a GitHub ``blob`` page."""
-    return f"https://raw.githubusercontent.com/{owner}/{repo}/{ref}/{path}"
-
-
-def viewer_path(url: str) -> str:
-    """Our path for an upstream http(s) URL (the inverse of the /url and /urls routes)."""
-    parsed = parse_url(url)
-    prefix = "/urls/" if parsed.scheme == "https" else "/url/"
-    query = "?" + parsed.query.decode() if parsed.query else ""
-    return prefix + parsed.netloc.decode() + parsed.path + query
-
-
 def quote_path(path: str) -> str:
     """A decoded route path made into a URL path again: ``?``, ``#``, spaces stay in the path."""
     return quote(path, safe="/!$&'()*+,;=:@~")
@@ -114,6 +108,13 @@ class Viewer:
         self.flights = SingleFlight(limit=config.max_pending)
         size = config.render_workers or default_workers(config.workers)
         self.renderer = RenderPool(size, config.render_timeout)
+        self.metrics = Metrics()
+        self.hosts = hosts_from(config)
+        self.gallery = load_gallery(config.frontpage, config.base_url.rstrip("/"))
+        self.api = ApiCache(self.fetcher, self.cache, config.cache_ttl)
+
+    def error(self, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+        return error_response(status, message, headers, self.config.base_url.rstrip("/"))
 
     def start(self) -> None:
         self.renderer.start()
@@ -124,64 +125,130 @@ class Viewer:
         await self.cache.aclose()
 
     async def serve(self, request: Request, url: str) -> Response:
+        try:
+            name = download_name(url).removesuffix(".ipynb")
+        except FetchError as error:
+            return self.error(error.status, str(error))
+        return await self.serve_source(request, NotebookSource(url, name))
+
+    async def serve_source(self, request: Request, source: NotebookSource) -> Response:
+        url = source.url
         kind = request.query_params.get("format", "html")
         if "download" in request.query_params:
             kind = "download"
         elif kind not in ("html", "script"):
-            return error_response(400, f"unknown format {kind!r} (use format=html, format=script or download)")
+            return self.error(400, f"unknown format {kind!r} (use format=html, format=script or download)")
         try:
-            parse_url(url)
-            entry, state = await self.entry(request, url, kind)
+            if source.local_path is None:
+                parse_url(url)
+            entry, state = await self.entry(request, source, kind)
         except FetchError as error:
-            return error_response(error.status, str(error))
+            if source.local_path is None:
+                self.metrics.upstream_errors[error.status] += 1
+            return self.error(error.status, str(error), error.headers)
         except NotebookError as error:
-            return error_response(400, str(error))
+            return self.error(400, str(error))
         except RenderTimeout as error:
-            return error_response(504, f"{error}; the notebook is too expensive to show here")
+            return self.error(504, f"{error}; the notebook is too expensive to show here")
         except RenderCrashed as error:
             log.error("%s while rendering %s", error, url)
-            return error_response(500, f"{error} while rendering this notebook (too large to render?)")
+            return self.error(500, f"{error} while rendering this notebook (too large to render?)")
         except Busy:
-            return error_response(503, "the viewer is busy; try again in a few seconds",
+            return self.error(503, "the viewer is busy; try again in a few seconds",
                                   {"retry-after": str(RETRY_AFTER)})
         except ClientGone:
             return Response(status_code=499)  # nobody reads this; the access log does
         except Exception:  # a bug of ours: logged, and the client gets a page without details
             log.exception("internal error serving %s", url)
-            return error_response(500, "internal error while rendering this notebook")
+            return self.error(500, "internal error while rendering this notebook")
+        self.metrics.cache[state] += 1
         headers = {"x-cache": state, "cache-control": f"public, max-age={int(self.config.cache_ttl)}"}
         if kind == "download":
-            headers["content-disposition"] = f'attachment; filename="{download_name(url)}"'
+            headers["content-disposition"] = f'attachment; filename="{file_name(source.name)}"'
         return Response(entry.body, media_type=entry.media_type, headers=headers)
 
-    async def entry(self, request: Request, url: str, kind: str) -> tuple[Entry, str]:
+    async def entry(self, request: Request, source: NotebookSource, kind: str) -> tuple[Entry, str]:
         """The cached entry when fresh, else one shared refresh; with how it was obtained."""
+        url = source.url
         key = f"{kind} {url}"
+        if source.view_url or source.breadcrumbs or source.local_path:  # the page carries route-made links
+            key += f" via {request.url.path}"
         cached = await self.cache.get(key)
         if cached is not None and cached.is_fresh(self.config.cache_ttl):
             return cached, "hit"
         links = pages.Links(
-            source_url=url,
+            source_url=url if source.local_path is None else "",
             script_href=request.url.path + with_parameter(request, "format=script"),
             download_href=request.url.path + with_parameter(request, "download"),
+            view_url=source.view_url or "",
+            view_label=source.view_label,
+            binder_url=source.binder_url or "",
+            breadcrumbs=source.breadcrumbs,
+            base=self.config.base_url.rstrip("/"),
         )
-        refresh = self.flights.run(key, lambda: self.refresh(key, url, kind, cached, links))
+        refresh = self.flights.run(key, lambda: self.shared_refresh(key, source, kind, cached, links))
         return await unless_client_leaves(request, refresh)
 
-    async def refresh(self, key: str, url: str, kind: str, stale: Entry | None,
+    async def shared_refresh(self, key: str, source: NotebookSource, kind: str, stale: Entry | None,
+                             links: pages.Links) -> tuple[Entry, str]:
+        """``refresh`` done once across every viewer process sharing a Redis cache."""
+        started = time.time()
+        seconds = self.config.timeout + self.config.render_timeout
+        result, waited = await shared_work(self.cache, key, seconds,
+                                           lambda: self.refresh(key, source, kind, stale, links),
+                                           lambda entry: entry.stored_at >= started - 1)
+        return (result, "hit") if waited else result
+
+    async def refresh(self, key: str, source: NotebookSource, kind: str, stale: Entry | None,
                       links: pages.Links) -> tuple[Entry, str]:
-        if stale is not None:
-            fetched = await self.fetcher.fetch(url, stale.etag, stale.last_modified)
+        url = source.url
+        if source.local_path is not None:
+            fetched = read_local(source.local_path, self.config.max_bytes, stale)
+        elif stale is not None:
+            fetched = await self.fetcher.fetch(url, stale.etag, stale.last_modified, source.headers)
         else:
-            fetched = await self.fetcher.fetch(url)
+            fetched = await self.fetcher.fetch(url, headers=source.headers)
         if fetched.not_modified and stale is not None:
             entry, state = stale.renewed(), "revalidated"
         else:
-            name = download_name(url).removesuffix(".ipynb")
+            name = source.name.removesuffix(".ipynb")
+            started = time.perf_counter()
             body = await self.renderer.render(fetched.body, url, kind, links, name)
+            self.metrics.observe_render(time.perf_counter() - started)
             entry, state = Entry(body, MEDIA_TYPES[kind], fetched.etag, fetched.last_modified), "miss"
         await self.cache.set(key, entry)
         return entry, state
+
+
+def hosts_from(config: ViewerConfig) -> Hosts:
+    """The forge hosts whose links the front page rewrites, from the base-URL flags."""
+    def host(url: str) -> str:
+        return urlsplit(url).netloc.lower()
+
+    defaults = Hosts()
+    return Hosts(
+        github=tuple(dict.fromkeys((host(config.github_url), *defaults.github))),
+        github_raw=tuple(dict.fromkeys((host(config.github_raw_url), *defaults.github_raw))),
+        gist=tuple(dict.fromkeys((host(config.gist_url), *defaults.gist))),
+        gitlab=tuple(host(url) for url in config.gitlab_urls),
+    )
+
+
+def load_gallery(path: str, base: str) -> list[tuple[str, str]]:
+    """``--frontpage FILE.json``: ``[{"label": ..., "url": ...}]``; URLs pasted-style or routes."""
+    if not path:
+        return [(label, base + href) for label, href in EXAMPLES]
+    import json
+
+    with open(path, encoding="utf-8") as handle:
+        entries = json.load(handle)
+    gallery = []
+    for entry in entries if isinstance(entries, list) else []:
+        if isinstance(entry, dict) and isinstance(entry.get("label"), str) and isinstance(entry.get("url"), str):
+            route = entry["url"] if entry["url"].startswith("/") else route_for(entry["url"])
+            if route:
+                gallery.append((entry["label"], base + route))
+    return gallery
 
 
 class ClientGone(Exception):
@@ -216,39 +283,38 @@ def with_parameter(request: Request, parameter: str) -> str:
 
 
 def download_name(url: str) -> str:
-    name = parse_url(url).path.rstrip("/").rpartition("/")[2]
+    return file_name(unquote(parse_url(url).path.rstrip("/").rpartition("/")[2]))
+
+
+def file_name(name: str) -> str:
+    """A notebook's name made safe for a Content-Disposition header."""
     name = _UNSAFE_FILENAME.sub("_", name).strip("._") or "notebook"
     return name if name.endswith(".ipynb") else name + ".ipynb"
 
 
-def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
-    return Response(pages.error_page(status, message), status_code=status,
+def error_response(status: int, message: str, headers: dict[str, str] | None = None, base: str = "") -> Response:
+    return Response(pages.error_page(status, message, base), status_code=status,
                     media_type=MEDIA_TYPES["html"], headers={"cache-control": "no-store", **(headers or {})})
 
 
 async def home(request: Request) -> Response:
-    url = request.query_params.get("url", "").strip()
-    if not url:
-        return Response(pages.home_page(EXAMPLES), media_type=MEDIA_TYPES["html"])
-    if "://" not in url:
-        url = "https://" + url
-    try:
-        return RedirectResponse(viewer_path(url), status_code=303)
-    except FetchError as error:
-        return error_response(error.status, str(error))
+    """The front page, or a redirect to the route of what was pasted into it."""
+    viewer = request.app.state.viewer
+    base = viewer.config.base_url.rstrip("/")
+    pasted = request.query_params.get("url", "").strip()
+    if not pasted:
+        return Response(pages.home_page(viewer.gallery, base), media_type=MEDIA_TYPES["html"])
+    route = route_for(pasted, viewer.hosts)
+    if route is None:
+        return viewer.error(400, f"cannot show {pasted[:200]!r}: give an http(s) URL, a GitHub user, "
+                            "repository or file, a gist or a GitLab link")
+    return RedirectResponse(base + route, status_code=303)
 
 
 async def by_url(request: Request) -> Response:
     scheme = "https" if request.url.path.startswith("/urls/") else "http"
     params = request.path_params
     url = f"{scheme}://{params['host']}/{quote_path(params['path'])}{upstream_query(request)}"
-    return await request.app.state.viewer.serve(request, url)
-
-
-async def by_github(request: Request) -> Response:
-    params = request.path_params
-    path = quote_path(params["path"])
-    url = github_raw_url(params["owner"], params["repo"], params["ref"], path) + upstream_query(request)
     return await request.app.state.viewer.serve(request, url)
 
 
@@ -261,7 +327,16 @@ async def stylesheet(request: Request) -> Response:
                     headers={"cache-control": "public, max-age=86400"})
 
 
+async def metrics(request: Request) -> Response:
+    return PlainTextResponse(request.app.state.viewer.metrics.text(),
+                             media_type="text/plain; version=0.0.4; charset=utf-8",
+                             headers={"cache-control": "no-store"})
+
+
 async def http_error(request: Request, exc: Any) -> Response:
+    viewer = getattr(request.app.state, "viewer", None)
+    if viewer is not None:
+        return viewer.error(exc.status_code, exc.detail)
     return error_response(exc.status_code, exc.detail)
 
 
@@ -280,12 +355,18 @@ def create_app(config: ViewerConfig | None = None) -> Starlette:
     routes = [
         Route("/", home),
         Route("/healthz", healthz),
+        Route("/metrics", metrics),
         Route("/static/viewer.css", stylesheet),
         Route("/url/{host}/{path:path}", by_url),
         Route("/urls/{host}/{path:path}", by_url),
-        Route("/github/{owner}/{repo}/blob/{ref}/{path:path}", by_github),
+        *provider_routes(config),
     ]
+    base = config.base_url.rstrip("/")
+    if base:
+        routes = [Mount(base, routes=routes), Route("/healthz", healthz)]
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={HTTPException: http_error})
+    app.add_middleware(ConditionalCompression)
+    app.add_middleware(CountResponses)
     app.add_middleware(SecurityHeaders)
     return app
 

@@ -50,6 +50,9 @@ class Entry:
 class Cache(Protocol):
     async def get(self, key: str) -> Entry | None: ...
     async def set(self, key: str, entry: Entry) -> None: ...
+    async def claim(self, key: str, seconds: float) -> str | None: ...
+    async def release(self, key: str, token: str) -> None: ...
+    async def claimed(self, key: str) -> bool: ...
     async def aclose(self) -> None: ...
 
 
@@ -83,6 +86,15 @@ class MemoryCache:
         self._entries.clear()
         self.size = 0
 
+    async def claim(self, key: str, seconds: float) -> str | None:
+        return "local"  # one process: SingleFlight already makes the work happen once
+
+    async def release(self, key: str, token: str) -> None:
+        pass
+
+    async def claimed(self, key: str) -> bool:
+        return False
+
 
 class RedisCache:
     """Entries shared by every viewer process using the same Redis database.
@@ -91,6 +103,7 @@ class RedisCache:
     """
 
     PREFIX = "nbconv:viewer:"
+    LOCKS = "nbconv:viewer-lock:"
 
     def __init__(self, url: str, ttl: float) -> None:
         import redis.asyncio
@@ -116,6 +129,37 @@ class RedisCache:
         except redis.RedisError as error:
             log.warning("redis cache unavailable: %s", error)
 
+    async def claim(self, key: str, seconds: float) -> str | None:
+        """A token when this process may do the work for ``key`` (a lock in Redis that
+        expires after ``seconds``); None when another process holds it."""
+        import secrets
+
+        import redis
+
+        token = secrets.token_hex(8)
+        try:
+            got = await self.client.set(self.LOCKS + key, token, nx=True, px=max(1, int(seconds * 1000)))
+        except redis.RedisError as error:
+            log.warning("redis cache unavailable: %s", error)
+            return token  # no coordination possible: do the work here
+        return token if got else None
+
+    async def release(self, key: str, token: str) -> None:
+        import redis
+
+        try:  # delete only our own lock (it may have expired and been taken by another)
+            await self.client.eval(_RELEASE, 1, self.LOCKS + key, token)
+        except redis.RedisError as error:
+            log.warning("redis cache unavailable: %s", error)
+
+    async def claimed(self, key: str) -> bool:
+        import redis
+
+        try:
+            return bool(await self.client.exists(self.LOCKS + key))
+        except redis.RedisError:
+            return False
+
     async def aclose(self) -> None:
         await self.client.aclose()
 
@@ -127,6 +171,33 @@ def open_cache(spec: str, ttl: float, max_bytes: int) -> Cache:
     if spec.startswith(("redis://", "rediss://", "unix://")):
         return RedisCache(spec, ttl)
     raise ValueError(f"unknown cache {spec!r} (use 'memory' or a redis:// URL)")
+
+
+_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
+
+
+async def shared_work(cache: Cache, key: str, seconds: float, work: Callable[[], Awaitable[Any]],
+                      fresh: Callable[[Entry], bool]) -> tuple[Any, bool]:
+    """``work()`` done by one process of all those sharing ``cache`` (Redis).
+
+    The process that claims ``key`` does the work; the others wait (polling the cache,
+    at most ``seconds``) for the entry it stores, and return ``(entry, True)``. When the
+    holder fails or takes longer, a waiter does the work itself: the lock only saves work.
+    """
+    token = await cache.claim(key, seconds)
+    if token is None:
+        deadline = asyncio.get_running_loop().time() + seconds
+        while asyncio.get_running_loop().time() < deadline and await cache.claimed(key):
+            await asyncio.sleep(0.05)  # only the small lock key is polled, not the page
+        entry = await cache.get(key)
+        if entry is not None and fresh(entry):
+            return entry, True
+        token = await cache.claim(key, seconds)
+    try:
+        return await work(), False
+    finally:
+        if token is not None:
+            await cache.release(key, token)
 
 
 class Busy(Exception):

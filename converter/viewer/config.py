@@ -32,6 +32,16 @@ class ViewerConfig:
     limit_concurrency: int = 0  # 0: derived from the file-descriptor limit (see limits.py)
     header_timeout: float = 10.0
     keep_alive_timeout: float = 5.0
+    base_url: str = "/"                      # serve under this prefix (behind a proxy or JupyterHub)
+    github_url: str = "https://github.com"
+    github_api_url: str = "https://api.github.com"
+    github_raw_url: str = "https://raw.githubusercontent.com"
+    gist_url: str = "https://gist.github.com"
+    gitlab_urls: list[str] = field(default_factory=lambda: ["https://gitlab.com"])
+    binder_url: str = "https://mybinder.org"
+    localfiles: str = ""                     # a folder served at /localfiles/ ("" : none)
+    frontpage: str = ""                      # a JSON gallery for the front page
+    log_level: str = "info"
 
     def to_environment(self) -> None:
         os.environ[ENV_VAR] = json.dumps(asdict(self))

@@ -33,9 +33,10 @@ _LABEL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?")
 class FetchError(ConversionError):
     """The notebook could not be fetched; ``status`` is the HTTP status the viewer answers."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
+        self.headers = headers or {}  # for the viewer's answer, e.g. Retry-After
 
 
 @dataclass(frozen=True)
@@ -143,10 +144,15 @@ class SafeFetcher:
     async def aclose(self) -> None:
         await self.client.aclose()
 
-    async def fetch(self, url: str, etag: str | None = None, last_modified: str | None = None) -> Fetched:
-        """Fetch ``url``; with ``etag``/``last_modified`` a 304 comes back as ``not_modified``."""
+    async def fetch(self, url: str, etag: str | None = None, last_modified: str | None = None,
+                    headers: tuple[tuple[str, str], ...] = ()) -> Fetched:
+        """Fetch ``url``; with ``etag``/``last_modified`` a 304 comes back as ``not_modified``.
+
+        ``headers`` (an API token, an Accept) are sent to ``url``'s own host only, never
+        to a host a redirect leads to.
+        """
         try:
-            return await asyncio.wait_for(self._follow(url, etag, last_modified), self.limits.total_timeout)
+            return await asyncio.wait_for(self._follow(url, etag, last_modified, headers), self.limits.total_timeout)
         except (asyncio.TimeoutError, httpx.TimeoutException):
             raise FetchError(504, f"{url}: the upstream server did not answer in time") from None
         except httpx.ConnectError:
@@ -154,19 +160,22 @@ class SafeFetcher:
         except httpx.HTTPError as error:
             raise FetchError(502, f"{url}: upstream error: {type(error).__name__}") from None
 
-    async def _follow(self, url: str, etag: str | None, last_modified: str | None) -> Fetched:
+    async def _follow(self, url: str, etag: str | None, last_modified: str | None,
+                      extra: tuple[tuple[str, str], ...] = ()) -> Fetched:
         conditional = {}
         if etag:
             conditional["If-None-Match"] = etag
         if last_modified:
             conditional["If-Modified-Since"] = last_modified
         current = parse_url(url)
+        origin = (current.scheme, current.netloc)
         for _ in range(self.limits.max_redirects + 1):
+            own = dict(extra) if (current.scheme, current.netloc) == origin else {}
             address = await self._checked_address(current)
             request = self.client.build_request(
                 "GET",
                 current.copy_with(host=address),
-                headers={"Host": current.netloc.decode("ascii"), **conditional},
+                headers={**own, "Host": current.netloc.decode("ascii"), **conditional},
                 extensions={"sni_hostname": current.host} if current.scheme == "https" else {},
             )
             response = await self.client.send(request, stream=True)
@@ -204,6 +213,9 @@ class SafeFetcher:
             return Fetched(url, not_modified=True)
         if status in (404, 410):
             raise FetchError(404, f"{url}: not found upstream (HTTP {status})")
+        remaining = response.headers.get("x-ratelimit-remaining", response.headers.get("ratelimit-remaining"))
+        if status == 429 or (status == 403 and remaining == "0"):  # GitHub: 403 or 429; GitLab: 429
+            raise rate_limited(response.headers.get("x-ratelimit-reset", response.headers.get("ratelimit-reset", "")))
         if not 200 <= status < 300:
             raise FetchError(502, f"{url}: the upstream server answered HTTP {status}")
         declared = response.headers.get("content-length", "")
@@ -223,6 +235,17 @@ class SafeFetcher:
 
     def _too_large(self, url: str) -> FetchError:
         return FetchError(413, f"{url}: the notebook is larger than {self.limits.max_bytes:,} bytes")
+
+
+def rate_limited(reset: str) -> FetchError:
+    """A 503 saying when the upstream API's rate limit resets (its epoch-seconds header)."""
+    import time
+
+    wait = int(reset) - int(time.time()) if reset.isdigit() else 60
+    wait = max(1, min(wait, 3600))
+    when = time.strftime("%H:%M:%S UTC", time.gmtime(time.time() + wait))
+    return FetchError(503, f"the upstream API's rate limit is used up; it resets at {when} "
+                      f"(in {wait // 60} min {wait % 60} s)", {"retry-after": str(wait)})
 
 
 def is_ip_literal(host: str) -> bool:

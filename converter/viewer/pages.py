@@ -24,6 +24,11 @@ class Links:
     source_url: str
     script_href: str
     download_href: str
+    view_url: str = ""        # the file's page on its forge
+    view_label: str = ""
+    binder_url: str = ""
+    breadcrumbs: tuple[tuple[str, str], ...] = ()
+    base: str = ""            # --base-url without its trailing slash
 
 
 @lru_cache(maxsize=1)
@@ -50,10 +55,15 @@ def notebook_page(nb: NotebookNode, name: str, links: Links) -> str:
         "viewer/notebook.html.j2",
         title=title if isinstance(title, str) and title else name,
         body=Markup(render_math(body)),
-        source_url=links.source_url,
-        script_href=links.script_href,
-        download_href=links.download_href,
+        toc=table_of_contents(body),
+        links=links,
+        base=links.base,
     )
+
+
+def listing_page(listing: Any, base: str) -> str:
+    """A folder, a user's repositories or a gist's files."""
+    return render_template("viewer/listing.html.j2", listing=listing, base=base)
 
 
 def render_body(data: bytes, url: str, kind: str, links: Links, name: str) -> bytes:
@@ -74,12 +84,20 @@ def render_body(data: bytes, url: str, kind: str, links: Links, name: str) -> by
     return notebook_page(nb, name, links).encode("utf-8")
 
 
-def home_page(examples: list[tuple[str, str]]) -> str:
-    return render_template("viewer/home.html.j2", examples=examples)
+def home_page(examples: list[tuple[str, str]], base: str = "") -> str:
+    return render_template("viewer/home.html.j2", examples=examples, base=base)
 
 
-def error_page(status: int, message: str) -> str:
-    return render_template("viewer/error.html.j2", status=status, reason=HTTPStatus(status).phrase, message=message)
+def error_page(status: int, message: str, base: str = "") -> str:
+    return render_template("viewer/error.html.j2", status=status, reason=HTTPStatus(status).phrase,
+                           message=message, base=base)
+
+
+def table_of_contents(body: str) -> list[tuple[int, str, str]]:
+    """(level, id, text) of the body's headings, in order; see toc.py."""
+    from converter.viewer.toc import headings
+
+    return headings(body)
 
 
 @lru_cache(maxsize=1)
@@ -92,5 +110,6 @@ def stylesheet() -> str:
     return "\n".join([
         (shipped / "lab" / "static" / "lab.css").read_text(encoding="utf-8"),
         str(pygments_css("default", ".highlight")),
+        "@media (prefers-color-scheme: dark) {\n" + str(pygments_css("monokai", ".highlight")) + "\n}",
         (shipped / "viewer" / "static" / "viewer.css").read_text(encoding="utf-8"),
     ])

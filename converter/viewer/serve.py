@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import ipaddress
 import re
 import sys
@@ -74,6 +75,28 @@ def build_parser() -> argparse.ArgumentParser:
                         help="close a connection whose request headers take longer (default: %(default)s)")
     limits.add_argument("--keep-alive-timeout", type=float, default=defaults.keep_alive_timeout, metavar="SECONDS",
                         help="close an idle keep-alive connection after this (default: %(default)s)")
+    sources = parser.add_argument_group("where notebooks come from")
+    sources.add_argument("--github-url", default=defaults.github_url, metavar="URL",
+                         help="GitHub's web address, for links and pasted URLs (default: %(default)s)")
+    sources.add_argument("--github-api-url", default=defaults.github_api_url, metavar="URL",
+                         help="GitHub's REST API, e.g. https://HOST/api/v3 for Enterprise (default: %(default)s)")
+    sources.add_argument("--github-raw-url", default=defaults.github_raw_url, metavar="URL",
+                         help="where raw files are served (default: %(default)s)")
+    sources.add_argument("--gist-url", default=defaults.gist_url, metavar="URL",
+                         help="gists' web address (default: %(default)s)")
+    sources.add_argument("--gitlab-url", dest="gitlab_urls", action="append", metavar="URL",
+                         help="a GitLab server to browse (repeatable; default: https://gitlab.com)")
+    sources.add_argument("--binder-url", default=defaults.binder_url, metavar="URL",
+                         help="the BinderHub that 'Run on Binder' links point to (default: %(default)s)")
+    sources.add_argument("--localfiles", default=defaults.localfiles, metavar="DIR",
+                         help="serve the notebooks under DIR at /localfiles/ (confined to DIR)")
+    sources.add_argument("--frontpage", default=defaults.frontpage, metavar="FILE.json",
+                         help='front-page gallery: [{"label": "...", "url": "..."}, ...]')
+    ops = parser.add_argument_group("operations")
+    ops.add_argument("--base-url", default=defaults.base_url, metavar="PREFIX",
+                     help="serve under this path prefix, e.g. /viewer/ behind a proxy (default: %(default)s)")
+    ops.add_argument("--log-level", default=defaults.log_level, choices=("debug", "info", "warning", "error"),
+                     help="server log level; info logs one line per request (default: %(default)s)")
     return parser
 
 
@@ -89,6 +112,10 @@ def main(argv: Sequence[str]) -> int:
     for name in ("render_timeout", "header_timeout"):
         if getattr(args, name) <= 0:
             parser.error(f"--{name.replace('_', '-')} must be positive")
+    args.gitlab_urls = args.gitlab_urls or ViewerConfig().gitlab_urls
+    args.base_url = "/" + args.base_url.strip("/") + "/" if args.base_url.strip("/") else "/"
+    if args.localfiles and not os.path.isdir(args.localfiles):
+        parser.error(f"--localfiles {args.localfiles}: not a directory")
     config = ViewerConfig(**vars(args))
     import uvicorn
     from uvicorn.supervisors import Multiprocess
@@ -109,6 +136,7 @@ def main(argv: Sequence[str]) -> int:
         workers=config.workers, server_header=False, proxy_headers=False,
         http="converter.viewer.connections:HeaderTimeoutProtocol",
         limit_concurrency=config.limit_concurrency, timeout_keep_alive=config.keep_alive_timeout,
+        log_level=config.log_level, access_log=config.log_level in ("debug", "info"),
     )
     server = uvicorn.Server(server_config)
     try:  # uvicorn handles SIGINT/SIGTERM itself
