@@ -350,6 +350,14 @@ def destination(job: Job, args: argparse.Namespace, extension: str) -> Path | No
     return target
 
 
+def one_line(text: str) -> str:
+    """A message with notebook text in it as one clean line: no control characters (no
+    terminal escapes), whitespace collapsed."""
+    from converter.filters.latex import strip_control
+
+    return " ".join(strip_control(text).split())
+
+
 def convert_one(job: Job, exporter, args: argparse.Namespace) -> str | None:
     """Convert one notebook; return a line describing what was written (None for stdout)."""
     from converter.errors import ExecutionError, ExportError, OutputError
@@ -381,7 +389,7 @@ def convert_one(job: Job, exporter, args: argparse.Namespace) -> str | None:
             message += f" (partly executed notebook written to {target})"
         raise type(error)(message) from error
     for warning in resources.warnings:
-        print(f"nbconv: warning: {job.label}: {warning}", file=sys.stderr)
+        print(f"nbconv: warning: {job.label}: {one_line(warning)}", file=sys.stderr)
     if target is None:
         stream = sys.stdout.buffer
         stream.write(encode_text(body))

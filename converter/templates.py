@@ -103,9 +103,11 @@ def _extract_attachments(context: Any, source: str, attachments: dict | None = N
 
 def _tex_compatible(tex: str) -> str:
     """LaTeX a notebook output carries for MathJax, made TeX (see filters.tex_compat)."""
+    from converter.filters.mime import is_latex_math
     from converter.filters.tex_compat import tex_compatible
 
-    return tex_compatible(tex)
+    # Only math: a document fragment's \renewcommand is meant for it, not made global.
+    return tex_compatible(tex) if is_latex_math(tex) else tex
 
 
 @jinja2.pass_context

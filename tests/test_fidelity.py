@@ -73,7 +73,7 @@ def test_rst_latex_output_only_when_math():
 
 def test_bold_ansi_colours_are_intense_in_html_and_latex():
     assert str(ansi_to_html("\x1b[1;32mOK\x1b[0m")) == '<span class="ansi-green-intense-fg ansi-bold">OK</span>'
-    assert ansi_to_latex("\x1b[1;32mOK\x1b[0m") == "\\textcolor{ansi-green-intense}{\\textbf{OK}}"
+    assert ansi_to_latex("\x1b[1;32mOK\x1b[0m") == "\\nbcolor{ansi-green-intense}{\\textbf{OK}}"
     assert str(ansi_to_html("\x1b[32mOK")) == '<span class="ansi-green-fg">OK</span>'  # not bold: as before
 
 
@@ -161,3 +161,10 @@ def test_latex_side_files_named_like_the_other_formats():
     for fmt in ("latex", "markdown", "rst"):
         _, resources = get_exporter(fmt)().from_notebook_node(nb, Resources(name="report"))
         assert "report_files/report_1_1.png" in resources.outputs, (fmt, list(resources.outputs))
+
+
+def test_stacked_cell_magics_are_lexed_without_recursion():
+    from converter.filters.highlight import highlight_code
+
+    page = str(highlight_code("%%time\n" * 3000 + "x = 1", "ipython3"))
+    assert page.count('<span class="k">time</span>') == 3000 and 'class="err"' not in page

@@ -106,9 +106,9 @@ def test_code_cells_are_highlighted_with_prompts():
 
 def test_streams_and_errors_are_escaped_with_ansi_colours():
     body, _ = export_latex(tricky_notebook())
-    assert "\\begin{NBOutput}\nplain # $ % & _ \\{ \\} \\textbackslash{} ~ ^\n\\textcolor{ansi-red}{red} text\n\\end{NBOutput}" in body
+    assert "\\begin{NBOutput}\nplain # $ % & _ \\{ \\} \\textbackslash{} ~ ^\n\\nbcolor{ansi-red}{red} text\n\\end{NBOutput}" in body
     assert "\\begin{NBError}\nwarning: 50% done\n\\end{NBError}" in body
-    assert "\\textcolor{ansi-red}{ValueError}: bad \\{value\\} at 100%" in body
+    assert "\\nbcolor{ansi-red}{ValueError}: bad \\{value\\} at 100%" in body
 
 
 def test_outputs_latex_as_is_images_extracted_and_placeholders():
@@ -146,8 +146,8 @@ def test_svg_outputs_become_pdf_files_with_cairosvg():
 
 def test_ansi_to_latex_keeps_groups_on_one_line():
     out = ansi_to_latex("\x1b[1;32mgreen {bold}\nsecond\x1b[0m plain \x1b[38;5;196mx\x1b[48;2;1;2;3my")
-    assert out == ("\\textcolor{ansi-green-intense}{\\textbf{green \\{bold\\}}}\n\\textcolor{ansi-green-intense}{\\textbf{second}} plain "
-                   "\\textcolor[HTML]{FF0000}{x}\\colorbox[HTML]{010203}{\\textcolor[HTML]{FF0000}{y}}")
+    assert out == ("\\nbcolor{ansi-green-intense}{\\textbf{green \\{bold\\}}}\n\\nbcolor{ansi-green-intense}{\\textbf{second}} plain "
+                   "\\nbrgb{FF0000}{x}\\colorbox[HTML]{010203}{\\nbrgb{FF0000}{y}}")
 
 
 def test_relevant_log_lines_pick_the_error_not_the_whole_log():

@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -29,6 +30,10 @@ JOB = "notebook"
 MAX_RUNS = 4
 # Formulas or raw LaTeX outputs shown as source before the document counts as broken.
 MAX_FALLBACKS = 20
+# The whole fallback (every recompile) may take this many times one xelatex run's limit.
+FALLBACK_BUDGET = 3
+_LINE_ENDS = re.compile(r"\r\n?")
+_CONTEXT_COMMAND = re.compile(r"^l\.\d+ .*?(\\[A-Za-z@]+)$", re.M)
 _ERROR_LINE = re.compile(r"^\./" + JOB + r"\.tex:(\d+): ", re.M)
 _RERUN = re.compile(r"Rerun to get|Label\(s\) may have changed|No file " + JOB + r"\.(toc|lof|lot)")
 _LOG_CONTEXT_LINES = 12
@@ -83,6 +88,8 @@ class PDFExporter(LatexExporter):
         if xelatex is None:
             raise LatexError(f"{self.latex_command} not found: install the Debian package texlive-xetex "
                              "(apt-get install texlive-xetex) or TeX Live")
+        latex = _LINE_ENDS.sub("\n", latex)  # TeX ends a line at a lone CR too: keep line numbers true
+        deadline = time.monotonic() + FALLBACK_BUDGET * self.latex_timeout
         with tempfile.TemporaryDirectory(prefix="nbconv-pdf-") as temp:
             directory = Path(temp)
             write_side_files(directory, files)
@@ -91,9 +98,12 @@ class PDFExporter(LatexExporter):
                 try:
                     return self._compile(xelatex, directory, resources)
                 except LatexError as error:
+                    if time.monotonic() > deadline:
+                        raise LatexError(f"{error}\n    (gave up showing failing LaTeX as source after "
+                                         f"{FALLBACK_BUDGET * self.latex_timeout:g} s)") from None
                     latex = self._without_failed_fragment(latex, directory, error, resources)
-            raise LatexError(f"{resources.name}: more than {MAX_FALLBACKS} formulas or raw LaTeX outputs "
-                             "did not compile")
+            raise LatexError(f"{resources.name}: more than {MAX_FALLBACKS} kinds of formula or raw LaTeX "
+                             f"did not compile (the last: {resources.warnings[-1] if resources.warnings else '?'})")
 
     def _without_failed_fragment(self, latex: str, directory: Path, error: LatexError,
                                  resources: Resources) -> str:
@@ -109,13 +119,21 @@ class PDFExporter(LatexExporter):
         if where.fragment is None or self.strict:
             raise LatexError(str(error).replace(": xelatex failed", f": {cell}xelatex failed", 1)) from None
         problem = log[found.end():].split("\n", 1)[0].strip()
-        source = " ".join(latex[where.fragment.start:where.fragment.end].split())
+        chosen = [where.fragment]
+        command = _undefined_command(log[found.end():]) if problem.startswith("Undefined control") else None
+        if command is not None:  # every formula using it would fail the same way: all in one pass
+            uses = re.compile(re.escape(command) + r"(?![A-Za-z@])")
+            chosen += [fragment for fragment in tex_fragments.fragments(latex)
+                       if fragment != where.fragment and uses.search(latex, fragment.start, fragment.end)]
+        source = " ".join(tex_fragments.without_markers(latex[where.fragment.start:where.fragment.end]).split())
         snippet = source if len(source) <= 60 else source[:57] + "..."
-        resources.warnings.append(f"{cell}LaTeX that did not compile ({problem}) is shown as its source: {snippet}")
+        more = f" (and {len(chosen) - 1} more using {command})" if len(chosen) > 1 else ""
+        resources.warnings.append(f"{cell}LaTeX that did not compile ({problem}) is shown as its source: "
+                                  f"{snippet}{more}")
         for leftover in directory.glob(f"{JOB}.*"):
             if leftover.suffix != ".tex":
                 leftover.unlink()  # a run that stopped early may leave a broken .aux
-        return tex_fragments.replace(latex, where.fragment)
+        return tex_fragments.replace(latex, chosen)
 
     def _compile(self, xelatex: str, directory: Path, resources: Resources) -> bytes:
         env = {**os.environ, "openin_any": "p", "openout_any": "p"}
@@ -153,6 +171,13 @@ class PDFExporter(LatexExporter):
             log = log_file.read_text("utf-8", "replace") if log_file.is_file() else done.stdout.decode("utf-8", "replace")
             details = "\n".join("    " + line for line in relevant_log_lines(log))
             raise LatexError(f"{resources.name}: {tool} failed (exit {done.returncode}); from its log:\n{details}")
+
+
+def _undefined_command(log_after_error: str) -> str | None:
+    """The control sequence an "Undefined control sequence" error is about: the last one
+    on the ``l.N`` context line, where TeX stopped reading."""
+    found = _CONTEXT_COMMAND.search(log_after_error[:2000])
+    return found.group(1) if found else None
 
 
 def _cites_bibliography(aux: Path) -> bool:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from converter.filters.latex import escape_latex, escape_verbatim
 
 _INLINE_CLOSING = re.compile(r"\$\$|\$|\\\)|\\\]")
+_CELL = re.compile(r"^%nbconv-cell (\d+) (\d+)$", re.M)
 # Fragment markers may follow text on their line; an escaped ``\%`` is no marker.
 _MARKER = re.compile(r"(?<!\\)%nbconv-(?:(inline|block)([{}])|cell (\d+) (\d+))$", re.M)
 
@@ -38,8 +39,8 @@ class Located:
     cell: tuple[int, int] | None  # (1-based index, number of cells)
 
 
-def locate(tex: str, line: int) -> Located:
-    """The innermost fragment spanning ``line`` (1-based) and the cell that holds it."""
+def fragments(tex: str) -> list[Fragment]:
+    """Every marked fragment of ``tex``, in order (nested ones too), with its lines."""
     counted = [0, 1]  # offset counted up to, and the line there
 
     def line_of(offset: int) -> int:
@@ -48,16 +49,11 @@ def locate(tex: str, line: int) -> Located:
         return counted[1]
 
     open_markers: list[tuple[str, int, int]] = []
-    best: Fragment | None = None
-    cell: tuple[int, int] | None = None
+    found: list[Fragment] = []
     for match in _MARKER.finditer(tex):
-        marker_line = line_of(match.start())
         if match.group(3):
-            if marker_line <= line:
-                cell = (int(match.group(3)), int(match.group(4)))
             continue
-        if marker_line > line and not open_markers:
-            break
+        marker_line = line_of(match.start())
         kind, brace = match.group(1), match.group(2)
         if brace == "{":
             open_markers.append((kind, match.end() + 1, marker_line + 1))
@@ -65,9 +61,35 @@ def locate(tex: str, line: int) -> Located:
             _, start, first_line = open_markers.pop()
             # An inline formula's closing delimiter is on the line after its marker.
             last_line = marker_line + (kind == "inline")
-            if first_line <= line <= last_line and (best is None or first_line >= best.first_line):
-                best = Fragment(kind, start, _closing_end(tex, match.end(), kind), first_line, last_line)
+            found.append(Fragment(kind, start, _closing_end(tex, match.end(), kind), first_line, last_line))
+    return found
+
+
+def locate(tex: str, line: int) -> Located:
+    """The innermost fragment spanning ``line`` (1-based) and the cell that holds it."""
+    best: Fragment | None = None
+    for fragment in fragments(tex):
+        if fragment.first_line <= line <= fragment.last_line and (
+                best is None or fragment.first_line >= best.first_line):
+            best = fragment
+    cell: tuple[int, int] | None = None
+    for match in _CELL.finditer(tex, 0, _offset_of_line(tex, line)):
+        cell = (int(match.group(1)), int(match.group(2)))
     return Located(best, cell)
+
+
+def _offset_of_line(tex: str, line: int) -> int:
+    offset = 0
+    for _ in range(line - 1):
+        offset = tex.find("\n", offset) + 1
+        if offset == 0:
+            return len(tex)
+    return offset
+
+
+def without_markers(text: str) -> str:
+    """``text`` (a fragment's source) without the marker comments."""
+    return _MARKER.sub("", text)
 
 
 def _closing_end(tex: str, marker_end: int, kind: str) -> int:
@@ -80,15 +102,24 @@ def _closing_end(tex: str, marker_end: int, kind: str) -> int:
     return end
 
 
-def replace(tex: str, fragment: Fragment) -> str:
-    """``tex`` with ``fragment`` shown as its source instead of typeset."""
+def replace(tex: str, chosen: list[Fragment]) -> str:
+    """``tex`` with each of the ``chosen`` fragments (not nested in one another) shown as
+    its source instead of typeset."""
+    pieces, position = [], 0
+    for fragment in sorted(chosen, key=lambda fragment: fragment.start):
+        if fragment.start < position:
+            continue  # inside one already replaced
+        pieces += [tex[position:fragment.start], _shown(tex, fragment)]
+        position = fragment.end
+    pieces.append(tex[position:])
+    return "".join(pieces)
+
+
+def _shown(tex: str, fragment: Fragment) -> str:
     source = _MARKER.sub("", tex[fragment.start:fragment.end]).strip("\n")
     if fragment.kind == "inline":
-        shown = "\\nbtexsource{\\texttt{" + escape_latex(" ".join(source.split())) + "}}"
-    else:
-        shown = ("\\par\\nbtexsource{}\n\\begin{NBOutput}\n" + escape_verbatim(source)
-                 + "\n\\end{NBOutput}\n")
-    return tex[:fragment.start] + shown + tex[fragment.end:]
+        return "\\nbtexsource{\\texttt{" + escape_latex(" ".join(source.split())) + "}}"
+    return "\\par\\nbtexsource{}\n\\begin{NBOutput}\n" + escape_verbatim(source) + "\n\\end{NBOutput}\n"
 
 
 def cell_label(cell: tuple[int, int] | None) -> str:

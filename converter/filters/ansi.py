@@ -205,10 +205,12 @@ def ansi_to_html(text: str) -> Markup:
 
 
 def _latex_color(color: Color, layer: str) -> str:
+    # Foregrounds use the templates' \nbcolor{name} and \nbrgb{RRGGBB}, which let a long
+    # coloured line break; plain two-argument macros, so fvextra can split the line.
     if isinstance(color, int):
-        return ("\\textcolor{" if layer == "fg" else "\\colorbox{") + f"ansi-{_palette_name(color)}}}"
-    # [HTML] rather than [RGB]: fvextra's line breaking must not split "r,g,b".
-    return ("\\textcolor[HTML]{" if layer == "fg" else "\\colorbox[HTML]{") + "{:02X}{:02X}{:02X}}}".format(*color)
+        return ("\\nbcolor{" if layer == "fg" else "\\colorbox{") + f"ansi-{_palette_name(color)}}}"
+    # HTML hex rather than RGB: fvextra's line breaking must not split "r,g,b".
+    return ("\\nbrgb{" if layer == "fg" else "\\colorbox[HTML]{") + "{:02X}{:02X}{:02X}}}".format(*color)
 
 
 def _latex_styled(style: Style, text: str) -> str:

@@ -9,6 +9,8 @@ else is pygments' Python lexer, so the rule search in converter.lexing applies.
 
 from __future__ import annotations
 
+import re
+
 from functools import lru_cache
 from typing import Any, Iterator
 
@@ -33,6 +35,9 @@ def _body_lexer(language: str) -> Any:
     return accelerate(get_lexer_by_name(language))
 
 
+_STACKED_MAGIC = re.compile(r"(?s)([ \t\n]*)(%%)(\w+)([^\n]*)(.*)")
+
+
 def _cell_magic(lexer: Any, match: Any) -> Iterator[tuple[int, Any, str]]:
     """``%%name args`` on the cell's first line, then its body in the magic's language."""
     yield match.start(1), Whitespace, match.group(1)
@@ -40,9 +45,14 @@ def _cell_magic(lexer: Any, match: Any) -> Iterator[tuple[int, Any, str]]:
     yield match.start(3), Keyword, match.group(3)
     yield match.start(4), Text, match.group(4)
     body, start = match.group(5), match.start(5)
+    name = match.group(3)
+    while name in _PYTHON_BODIES and (stacked := _STACKED_MAGIC.match(body)):
+        # %%time over %%timeit over ...: each header here, in a loop, never by recursion
+        for group, token in zip(range(1, 5), (Whitespace, Operator, Keyword, Text)):
+            yield start + stacked.start(group), token, stacked.group(group)
+        name, body, start = stacked.group(3), stacked.group(5), start + stacked.start(5)
     if not body:
         return
-    name = match.group(3)
     if name in _PYTHON_BODIES:
         inner: Any = lexer
     elif name in _BODY_LANGUAGES:

@@ -45,8 +45,13 @@ SCRIPTS = (
 
 # One alternative per script: a run of its characters (and the joiners/variation
 # selectors that belong to them), named by the script so the replacement knows the font.
+# A right-to-left run goes on across the spaces and punctuation between its words, so
+# the words of a sentence are laid out right to left too.
+_BETWEEN_RTL = " \u00a0.,:;!?()\u060c\u061b\u061f\u06d4-"
 _RUN = re.compile("|".join(
-    f"(?P<{script.name}>[{script.ranges}][{script.ranges}\u200c\u200d\ufe0e\ufe0f]*)" for script in SCRIPTS
+    f"(?P<{script.name}>[{script.ranges}][{script.ranges}\u200c\u200d\ufe0e\ufe0f]*"
+    + (f"(?:[{_BETWEEN_RTL}]+[{script.ranges}][{script.ranges}\u200c\u200d]*)*" if script.rtl else "")
+    + ")" for script in SCRIPTS
 ))
 _BY_NAME = {script.name: script for script in SCRIPTS}
 

@@ -191,9 +191,12 @@ class LatexRenderer(BaseRenderer):
         command = HEADING_COMMANDS[token["attrs"]["level"] - 1]
         target = anchor_name(html.unescape(plain_text(token["children"])))
         text = self.children(token, state)
-        # The anchor sits in the title (a separate one would start an empty paragraph);
-        # the optional argument keeps it out of the bookmarks.
-        return f"\\{command}[{{{text}}}]{{\\hypertarget{{{target}}}{{}}{text}}}\n\n"
+        # The anchor sits in the title (a separate one would start an empty paragraph).
+        # Bookmarks and the table of contents get the heading's plain text (the optional
+        # argument), so a formula is typeset once, in the title, where the PDF exporter
+        # can trace an error to it.
+        plain = escape_latex(" ".join(plain_text(token["children"]).split()))
+        return f"\\{command}[{{{plain}}}]{{\\hypertarget{{{target}}}{{}}{text}}}\n\n"
 
     def thematic_break(self, token: Token, state: BlockState) -> str:
         return "\\nbrule\n\n"
