@@ -79,7 +79,7 @@ def test_shared_work_is_cancelled_only_when_its_last_waiter_leaves():
         async def work() -> str:
             started.set()
             try:
-                await asyncio.sleep(0.3)
+                await asyncio.sleep(2.0)  # long enough to be running when the test acts, even on a loaded machine
             except asyncio.CancelledError:
                 cancelled.append(True)
                 raise
