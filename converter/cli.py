@@ -59,6 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     content.add_argument("--no-prompt", action="store_true", help="leave out In[ ]/Out[ ] prompts")
     content.add_argument("--sanitize-html", action="store_true",
                          help="clean notebook HTML and SVG, drop script outputs (for untrusted notebooks)")
+    content.add_argument("--block-remote-content", action="store_true",
+                         help="--sanitize-html and also drop images from other hosts (see README, Hardening)")
     content.add_argument("--embed-images", action="store_true",
                          help="embed markdown images from the notebook's directory as data URIs")
     content.add_argument("--preprocessor", action="append", metavar="MODULE:CLASS",
@@ -135,6 +137,7 @@ EXPORTER_OPTIONS = {
     "no_input": "no_input",
     "no_prompt": "no_prompt",
     "sanitize_html": "sanitize_html",
+    "block_remote_content": "block_remote_content",
     "embed_images": "embed_images",
     "nbformat_minor": "nbformat_minor",
 }

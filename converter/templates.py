@@ -118,7 +118,9 @@ def _notebook_html(context: Any, html: str) -> Markup:
     """HTML a notebook carries, cleaned first when the page is to be sanitized."""
     if isinstance(html, list):
         html = "".join(html)
-    return Markup(sanitize.sanitize_html(html) if context.get("sanitize_html") else html)
+    if not context.get("sanitize_html"):
+        return Markup(html)
+    return Markup(sanitize.sanitize_html(html, bool(context.get("block_remote_content"))))
 
 
 def _json_script(value: Any) -> Markup:

@@ -30,6 +30,7 @@ class HTMLExporter(TemplateExporter):
     no_input: bool = False
     no_prompt: bool = False
     sanitize_html: bool = False
+    block_remote_content: bool = False  # implies sanitize_html: no images from other hosts
     embed_images: bool = False
     mathjax_url: str = MATHJAX_URL
     widget_renderer_url: str = WIDGET_RENDERER_URL
@@ -37,6 +38,8 @@ class HTMLExporter(TemplateExporter):
     def __post_init__(self) -> None:
         if self.theme not in THEMES:
             raise ExportError(f"unknown theme {self.theme!r} (choose from {', '.join(THEMES)})")
+        if self.block_remote_content:
+            self.sanitize_html = True  # unsanitized HTML could fetch anything by script
 
     def template_context(self, nb: NotebookNode, resources: Resources) -> dict[str, Any]:
         title = nb.metadata.get("title")
@@ -55,6 +58,7 @@ class HTMLExporter(TemplateExporter):
             "no_input": self.no_input,
             "no_prompt": self.no_prompt,
             "sanitize_html": self.sanitize_html,
+            "block_remote_content": self.block_remote_content,
             "embed_images": self.embed_images,
             "mathjax_url": self.mathjax_url,
             "widget_renderer_url": self.widget_renderer_url,
