@@ -81,6 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
                          help="merge consecutive stdout/stderr outputs (done anyway after --execute)")
     info = parser.add_argument_group("information")
     info.add_argument("--list-formats", action="store_true", help="list built-in and installed formats and exit")
+    info.add_argument("--trust-config", action="store_true",
+                      help="let the config file found from this folder use templates, preprocessors, --execute")
     info.add_argument("--show-config", action="store_true",
                       help="print the merged settings and where each came from, and exit")
     run = parser.add_argument_group("execution")
@@ -369,7 +371,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from converter.viewer.serve import main as serve
 
         return serve(argv[1:])
-    from converter.config import describe_settings, resolve_settings
+    from converter.config import check_trust, describe_settings, resolve_settings
     from converter.errors import ConfigError
 
     parser = build_parser()
@@ -389,6 +391,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     if not args.notebooks:
         parser.error("give at least one notebook (or - for standard input)")
+    try:
+        check_trust(args, sources, config, os.environ)
+    except ConfigError as error:
+        print(f"nbconv: error: {error}", file=sys.stderr)
+        return error.exit_code
     jobs, errors = expand_inputs(args.notebooks)
     if args.jobs is None:
         from converter.batch import available_cores
