@@ -3,7 +3,9 @@
 xelatex runs once, and again only when the log asks for it (cross-references, a
 table of contents), with bibtex first when the document cites a bibliography.
 Notebook LaTeX is untrusted: shell escape is off and TeX may only open files below
-the working directory (kpathsea's paranoid mode).
+the working directory and the notebook's folder (kpathsea's paranoid mode); pictures,
+which XeTeX and its PDF driver open without that check, are confined to the notebook's
+folder before compiling (converter.filters.raw_latex).
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from converter.notebook import NotebookNode
 from converter.errors import LatexError
 from converter.exporters.latex import LatexExporter
 from converter.pipeline import Resources
-from converter.writer import write_side_files
+from converter.filters.raw_latex import confine_raw_latex
+from converter.writer import encode_text, write_side_files
 
 JOB = "notebook"
 MAX_RUNS = 4
@@ -63,6 +66,7 @@ class PDFExporter(LatexExporter):
     latex_timeout: float = 120.0
 
     def render(self, nb: NotebookNode, resources: Resources) -> bytes:
+        _confine_raw_latex(nb, Path(resources.dir) if resources.dir is not None else None)
         latex = super().render(nb, resources)
         files, resources.outputs = resources.outputs, {}
         xelatex = shutil.which(self.latex_command)
@@ -71,7 +75,7 @@ class PDFExporter(LatexExporter):
                              "(apt-get install texlive-xetex) or TeX Live")
         with tempfile.TemporaryDirectory(prefix="nbconv-pdf-") as temp:
             directory = Path(temp)
-            (directory / f"{JOB}.tex").write_text(latex, encoding="utf-8")
+            (directory / f"{JOB}.tex").write_bytes(encode_text(latex))  # lone surrogates become '?'
             write_side_files(directory, files)
             return self._compile(xelatex, directory, resources)
 
@@ -119,3 +123,23 @@ def _cites_bibliography(aux: Path) -> bool:
         return False
     text = aux.read_text("utf-8", "replace")
     return "\\citation{" in text and "\\bibdata{" in text
+
+
+_RAW_LATEX_FORMATS = ("text/latex", "text/tex", "application/x-latex")
+
+
+def _joined(value: object) -> str:
+    return "".join(value) if isinstance(value, list) else str(value)
+
+
+def _confine_raw_latex(nb: NotebookNode, folder: Path | None) -> None:
+    """Raw LaTeX cells and text/latex outputs, with pictures kept inside ``folder``."""
+    for cell in nb.cells:
+        if cell.cell_type == "raw":
+            fmt = str(cell.metadata.get("raw_mimetype") or cell.metadata.get("format") or "").lower()
+            if fmt in _RAW_LATEX_FORMATS:
+                cell.source = confine_raw_latex(_joined(cell.source), folder)
+        for output in cell.get("outputs", ()):
+            data = output.get("data")
+            if isinstance(data, dict) and "text/latex" in data:
+                data["text/latex"] = confine_raw_latex(_joined(data["text/latex"]), folder)
