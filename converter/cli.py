@@ -261,7 +261,7 @@ def convert_one(job: Job, exporter, args: argparse.Namespace) -> str | None:
     from converter.errors import ExecutionError, ExportError, OutputError
     from converter.notebook import read_notebook
     from converter.pipeline import Resources
-    from converter.writer import encode_text, write_atomic, write_side_files
+    from converter.writer import encode_text, remove_side_files, write_atomic, write_side_files
 
     if job.source == STDIN:
         nb = read_notebook(sys.stdin.buffer, name=job.label)
@@ -289,9 +289,12 @@ def convert_one(job: Job, exporter, args: argparse.Namespace) -> str | None:
         stream.write(encode_text(body))
         stream.flush()
         return None
-    if resources.outputs:
-        write_side_files(target.parent, resources.outputs)
-    write_atomic(target, body)
+    placed = write_side_files(target.parent, resources.outputs) if resources.outputs else []
+    try:
+        write_atomic(target, body)
+    except BaseException:
+        remove_side_files(placed)  # nothing partial: no NAME_files/ without its page
+        raise
     return f"{job.label} -> {target}"
 
 
