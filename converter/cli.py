@@ -326,11 +326,14 @@ def check_execution_args(parser: argparse.ArgumentParser, args: argparse.Namespa
 
 def report_one(job: Job, exporter, args: argparse.Namespace, progress=None) -> int:
     """Convert one notebook and say on stderr what happened; return its exit status."""
+    from converter.batch import interrupted
     from converter.errors import ConversionError
 
     try:
         report = convert_one(job, exporter, args)
     except ConversionError as error:
+        if interrupted.is_set():  # Ctrl-C: its kernel was shut down under it; main says "interrupted"
+            return EXIT_INTERRUPTED
         if args.debug:
             traceback.print_exc()
         if progress is not None:
@@ -338,6 +341,8 @@ def report_one(job: Job, exporter, args: argparse.Namespace, progress=None) -> i
         print(f"nbconv: error: {error}", file=sys.stderr)
         return error.exit_code
     except Exception as error:  # a bug in nbconv: still one line, and go on
+        if interrupted.is_set():
+            return EXIT_INTERRUPTED
         if args.debug:
             traceback.print_exc()
         print(f"nbconv: internal error converting {job.label}: {type(error).__name__}: {error} "
@@ -364,6 +369,11 @@ def run_jobs(jobs: list[Job], exporter, args: argparse.Namespace, progress=None)
     workers = ThreadPoolExecutor(max_workers=args.jobs, thread_name_prefix="nbconv-job")
     try:
         return list(workers.map(lambda job: report_one(job, exporter, args, progress), jobs))
+    except KeyboardInterrupt:
+        from converter.batch import interrupted
+
+        interrupted.set()  # before the kernels are shut down under the running jobs
+        raise
     finally:
         workers.shutdown(wait=False, cancel_futures=True)
 
