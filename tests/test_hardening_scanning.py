@@ -111,3 +111,34 @@ def test_scanner_finds_what_the_reference_pattern_finds():
 def test_math_stays_verbatim_in_html(source, kept):
     body, _ = get_exporter("html")().from_notebook_node(_markdown(source))
     assert kept in body
+
+
+def _with_attachment(text: str):
+    import base64
+
+    cell = v4.new_markdown_cell("![x](attachment:a.png)\n" + text)
+    cell["attachments"] = {"a.png": {"image/png": base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"0" * 20).decode()}}
+    return v4.new_notebook(cells=[cell])
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "rst"])
+@pytest.mark.parametrize("build", [
+    lambda n: "`" * n + "a" * n,                 # one long unclosed run of backticks
+    lambda n: "`a attachment:a.png " * (n // 4),  # many spans, many URLs
+], ids=["unclosed-run", "spans-and-urls"])
+def test_finding_code_around_attachments_grows_linearly(fmt, build):
+    exporter = get_exporter(fmt)()
+    exporter.from_notebook_node(_with_attachment("warm"))
+    small = _seconds(exporter, _with_attachment(build(5000)))
+    large = _seconds(exporter, _with_attachment(build(20000)))
+    assert large < max(small, 0.02) * GROWTH_LIMIT, f"{small:.3f}s -> {large:.3f}s"
+
+
+def test_attachment_urls_in_code_are_left_alone():
+    from converter.markdown.code_ranges import CodeRanges
+
+    source = "a `x attachment:q` b\n```\nattachment:z\n```\n    attachment:i\n``un` closed attachment:o"
+    code = CodeRanges(source)
+    found = {source[i + len("attachment:")] for i in range(len(source)) if source.startswith("attachment:", i)
+             and i in code}
+    assert found == {"q", "z", "i"}
