@@ -62,13 +62,22 @@ def test_pictures_outside_the_notebook_folder_are_not_embedded(tmp_path, tool):
         rf'\XeTeXpicfile "{secret}"',
         rf"\special{{pdf:image ({secret})}}",
     ])
-    nb = v4.new_notebook(cells=[v4.new_markdown_cell("Pictures"), v4.new_raw_cell(raw, metadata={"format": "text/latex"})])
+    nb = v4.new_notebook(cells=[
+        v4.new_markdown_cell(rf"Pictures, and math that is not: $\includegraphics{{{secret}}}$"),
+        v4.new_raw_cell(raw, metadata={"format": "text/latex"}),
+        v4.new_code_cell("x", execution_count=1, outputs=[
+            v4.new_output("display_data", data={"text/latex": rf"$$\includegraphics{{{secret}}}$$", "text/plain": "x"}),
+            v4.new_output("stream", name="stdout", text="carets ^^ stay\n"),
+        ]),
+    ])
     source = write(nb, folder / "nb.ipynb")
     result = run_nbconv("--to", "pdf", source, timeout=300)
     assert result.returncode == 0, result.stderr.decode()
     pdf = folder / "nb.pdf"
     assert _image_widths(tool, pdf) == [24, 24]  # mine.png and project/secret.png only
-    assert _text(tool, pdf).count("outside the notebook") >= 4
+    text = _text(tool, pdf)
+    assert text.count("outside the notebook") >= 6
+    assert "carets ^^ stay" in text  # verbatim output is not harmed by the ^^ rule
 
 
 def test_lone_surrogates_and_a_corrupt_png_still_make_a_pdf(tmp_path, tool):

@@ -5,7 +5,7 @@ table of contents), with bibtex first when the document cites a bibliography.
 Notebook LaTeX is untrusted: shell escape is off and TeX may only open files below
 the working directory and the notebook's folder (kpathsea's paranoid mode); pictures,
 which XeTeX and its PDF driver open without that check, are confined to the notebook's
-folder before compiling (converter.filters.raw_latex).
+folder in the document before compiling (converter.filters.raw_latex).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from converter.notebook import NotebookNode
 from converter.errors import LatexError
 from converter.exporters.latex import LatexExporter
 from converter.pipeline import Resources
-from converter.filters.raw_latex import confine_raw_latex
+from converter.filters.raw_latex import confine_document
 from converter.writer import encode_text, write_side_files
 
 JOB = "notebook"
@@ -66,8 +66,8 @@ class PDFExporter(LatexExporter):
     latex_timeout: float = 120.0
 
     def render(self, nb: NotebookNode, resources: Resources) -> bytes:
-        _confine_raw_latex(nb, Path(resources.dir) if resources.dir is not None else None)
-        latex = super().render(nb, resources)
+        latex = confine_document(super().render(nb, resources),
+                                 Path(resources.dir) if resources.dir is not None else None)
         files, resources.outputs = resources.outputs, {}
         xelatex = shutil.which(self.latex_command)
         if xelatex is None:
@@ -124,22 +124,3 @@ def _cites_bibliography(aux: Path) -> bool:
     text = aux.read_text("utf-8", "replace")
     return "\\citation{" in text and "\\bibdata{" in text
 
-
-_RAW_LATEX_FORMATS = ("text/latex", "text/tex", "application/x-latex")
-
-
-def _joined(value: object) -> str:
-    return "".join(value) if isinstance(value, list) else str(value)
-
-
-def _confine_raw_latex(nb: NotebookNode, folder: Path | None) -> None:
-    """Raw LaTeX cells and text/latex outputs, with pictures kept inside ``folder``."""
-    for cell in nb.cells:
-        if cell.cell_type == "raw":
-            fmt = str(cell.metadata.get("raw_mimetype") or cell.metadata.get("format") or "").lower()
-            if fmt in _RAW_LATEX_FORMATS:
-                cell.source = confine_raw_latex(_joined(cell.source), folder)
-        for output in cell.get("outputs", ()):
-            data = output.get("data")
-            if isinstance(data, dict) and "text/latex" in data:
-                data["text/latex"] = confine_raw_latex(_joined(data["text/latex"]), folder)
