@@ -34,7 +34,7 @@ _COMMAND = re.compile(
     r"|(?P<carets>\^\^)"
 )
 _PLAIN_PATH = re.compile(r"[\w./ ,+=@-]+")
-# \\fbox, not \\nbplaceholder: the command may stand in math, where \\par is an error.
+# \fbox, not \nbplaceholder: the command may stand in math, where \par is an error.
 _PICTURE_NOTE = r"\fbox{\footnotesize [image not included: its file is outside the notebook's folder]}"
 _UNSAFE_NOTE = r"\fbox{\footnotesize [raw LaTeX command removed]}"
 
