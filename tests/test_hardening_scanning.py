@@ -60,7 +60,7 @@ def test_math_scanning_grows_linearly(fmt, label, unit, build):
     exporter.from_notebook_node(build(unit))  # warm: templates, lexers, parser
     small = _seconds(exporter, build(unit * 6000))
     large = _seconds(exporter, build(unit * 24000))
-    assert large < max(small, 0.02) * GROWTH_LIMIT, f"{label}: {small:.3f}s -> {large:.3f}s for 4x the text"
+    assert large < max(small, 0.1) * GROWTH_LIMIT, f"{label}: {small:.3f}s -> {large:.3f}s for 4x the text"
 
 
 @pytest.mark.parametrize("fmt", ["html", "latex"])
@@ -79,7 +79,7 @@ def test_latex_drops_raw_html_in_linear_time(unit):
     exporter.from_notebook_node(_markdown("<p>" + unit))
     small = _seconds(exporter, _markdown(unit * 5000))
     large = _seconds(exporter, _markdown(unit * 20000))
-    assert large < max(small, 0.02) * GROWTH_LIMIT, f"{unit}: {small:.3f}s -> {large:.3f}s"
+    assert large < max(small, 0.1) * GROWTH_LIMIT, f"{unit}: {small:.3f}s -> {large:.3f}s"
 
 
 def test_html_to_text_drops_what_the_old_pattern_dropped():
@@ -131,7 +131,7 @@ def test_finding_code_around_attachments_grows_linearly(fmt, build):
     exporter.from_notebook_node(_with_attachment("warm"))
     small = _seconds(exporter, _with_attachment(build(5000)))
     large = _seconds(exporter, _with_attachment(build(20000)))
-    assert large < max(small, 0.02) * GROWTH_LIMIT, f"{small:.3f}s -> {large:.3f}s"
+    assert large < max(small, 0.1) * GROWTH_LIMIT, f"{small:.3f}s -> {large:.3f}s"
 
 
 def test_attachment_urls_in_code_are_left_alone():
