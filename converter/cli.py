@@ -106,6 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
         content.add_argument(f"--no-{kind}-cells", action="store_true", help=f"leave out {kind} cells")
     content.add_argument("--sanitize-html", action="store_true",
                          help="clean notebook HTML and SVG, drop script outputs (for untrusted notebooks)")
+    content.add_argument("--block-remote-content", action="store_true",
+                         help="--sanitize-html and also drop images from other hosts (see README, Hardening)")
     content.add_argument("--embed-images", action="store_true",
                          help="embed markdown images from the notebook's directory as data URIs")
     content.add_argument("--preprocessor", action="append", metavar="MODULE:CLASS",
@@ -131,6 +133,8 @@ def build_parser() -> argparse.ArgumentParser:
                          help="merge consecutive stdout/stderr outputs (done anyway after --execute)")
     info = parser.add_argument_group("information")
     info.add_argument("--list-formats", action="store_true", help="list built-in and installed formats and exit")
+    info.add_argument("--trust-config", action="store_true",
+                      help="let the config file found from this folder use templates, preprocessors, --execute")
     info.add_argument("--show-config", action="store_true",
                       help="print the merged settings and where each came from, and exit")
     run = parser.add_argument_group("execution")
@@ -212,6 +216,7 @@ EXPORTER_OPTIONS = {
     "no_raw_cells": "no_raw_cells",
     "no_unknown_cells": "no_unknown_cells",
     "sanitize_html": "sanitize_html",
+    "block_remote_content": "block_remote_content",
     "embed_images": "embed_images",
     "math": "math",
     "mathjax_url": "mathjax_url",
@@ -363,7 +368,7 @@ def convert_one(job: Job, exporter, args: argparse.Namespace) -> str | None:
     from converter.errors import ExecutionError, ExportError, OutputError
     from converter.notebook import read_notebook
     from converter.pipeline import Resources
-    from converter.writer import encode_text, write_atomic, write_side_files
+    from converter.writer import encode_text, remove_side_files, write_atomic, write_side_files
 
     if job.source == STDIN:
         nb = read_notebook(sys.stdin.buffer, name=job.label)
@@ -395,9 +400,12 @@ def convert_one(job: Job, exporter, args: argparse.Namespace) -> str | None:
         stream.write(encode_text(body))
         stream.flush()
         return None
-    if resources.outputs:
-        write_side_files(target.parent, resources.outputs)
-    write_atomic(target, body)
+    placed = write_side_files(target.parent, resources.outputs) if resources.outputs else []
+    try:
+        write_atomic(target, body)
+    except BaseException:
+        remove_side_files(placed)  # nothing partial: no NAME_files/ without its page
+        raise
     return f"{job.label} -> {target}"
 
 
@@ -456,6 +464,7 @@ def check_scale_args(parser: argparse.ArgumentParser, args: argparse.Namespace) 
 
 def report_one(job: Job, exporter, args: argparse.Namespace, progress=None) -> int:
     """Convert one notebook and say on stderr what happened; return its exit status."""
+    from converter.batch import interrupted
     from converter.errors import ConversionError
 
     try:
@@ -463,6 +472,8 @@ def report_one(job: Job, exporter, args: argparse.Namespace, progress=None) -> i
     except BrokenPipeError:
         raise  # standard output was closed (``| head``): the whole command stops, see entry()
     except ConversionError as error:
+        if interrupted.is_set():  # Ctrl-C: its kernel was shut down under it; main says "interrupted"
+            return EXIT_INTERRUPTED
         if args.debug:
             traceback.print_exc()
         if progress is not None:
@@ -470,6 +481,8 @@ def report_one(job: Job, exporter, args: argparse.Namespace, progress=None) -> i
         print(f"nbconv: error: {error}", file=sys.stderr)
         return error.exit_code
     except Exception as error:  # a bug in nbconv: still one line, and go on
+        if interrupted.is_set():
+            return EXIT_INTERRUPTED
         if args.debug:
             traceback.print_exc()
         print(f"nbconv: internal error converting {job.label}: {type(error).__name__}: {error} "
@@ -503,6 +516,11 @@ def run_jobs(jobs: list[Job], exporter, args: argparse.Namespace, progress=None)
     workers = ThreadPoolExecutor(max_workers=args.jobs, thread_name_prefix="nbconv-job")
     try:
         return list(workers.map(lambda job: report_one(job, exporter, args, progress), jobs))
+    except KeyboardInterrupt:
+        from converter.batch import interrupted
+
+        interrupted.set()  # before the kernels are shut down under the running jobs
+        raise
     finally:
         workers.shutdown(wait=False, cancel_futures=True)
 
@@ -521,7 +539,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from converter.execute.cache_command import main as cache_command
 
         return cache_command(argv[1:])
-    from converter.config import describe_settings, resolve_settings
+    from converter.config import check_trust, describe_settings, resolve_settings
     from converter.errors import ConfigError
 
     parser = build_parser()
@@ -548,6 +566,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     if not args.notebooks:
         parser.error("give at least one notebook (or - for standard input)")
+    try:
+        check_trust(args, sources, config, os.environ)
+    except ConfigError as error:
+        print(f"nbconv: error: {error}", file=sys.stderr)
+        return error.exit_code
     jobs, errors = expand_inputs(args.notebooks)
     if args.jobs is None:
         from converter.batch import available_cores

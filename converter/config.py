@@ -5,6 +5,13 @@ table, looking upward from the working directory. Keys are the long flag names
 (``output-dir = "site"``); a table named after a format (``[tool.nbconv.html]``) applies
 only to that format. Precedence: default < file < file's format table < environment <
 command line.
+
+A file found this way may come with a cloned repository: it is data, not code. The
+settings that would make nbconv run Python from it (template directories and files,
+whose Jinja is code, preprocessor imports, executing the notebook) are refused unless
+the user trusts the file: ``--trust-config`` or ``NBCONV_TRUST_CONFIG=1`` (jupyter_core
+fixed the same class of bug as CVE-2022-39286). Flags and environment variables are the
+user's own and always trusted.
 """
 
 from __future__ import annotations
@@ -18,7 +25,10 @@ from converter.errors import ConfigError
 
 ENV_PREFIX = "NBCONV_"
 # Flags that are actions, not settings.
-NOT_SETTINGS = frozenset({"help", "version", "notebooks", "show_config", "list_formats"})
+NOT_SETTINGS = frozenset({"help", "version", "notebooks", "show_config", "list_formats", "trust_config"})
+# Settings through which a config file could make nbconv run Python.
+RUNS_CODE = ("template_path", "template_file", "preprocessor", "execute")
+TRUST_VARIABLE = ENV_PREFIX + "TRUST_CONFIG"
 # Read by the template loader itself, as a search path (see converter.templates).
 ENV_EXCLUDED = frozenset({"template_path"})
 _TRUE = {"1", "true", "yes", "on"}
@@ -188,6 +198,26 @@ def resolve_settings(parser: argparse.ArgumentParser, argv: list[str], cwd: Path
     for dest in given:
         sources[dest] = "command line"
     return parsed, sources, config
+
+
+def _plain_template_name(value: object) -> bool:
+    """A template name looked up in the trusted search path, not a path of its own."""
+    return isinstance(value, str) and not value.startswith(".") and not any(c in value for c in "/\\:")
+
+
+def check_trust(parsed: argparse.Namespace, sources: Mapping[str, str], config: ConfigFile | None,
+                environ: Mapping[str, str]) -> None:
+    """Refuse the config file's settings that would run code, unless the user trusts it."""
+    if config is None or parsed.trust_config or environ.get(TRUST_VARIABLE, "").strip().lower() in _TRUE:
+        return
+    from_file = {dest for dest, source in sources.items() if source.startswith(str(config.path))}
+    risky = [dest for dest in RUNS_CODE if dest in from_file and getattr(parsed, dest)]
+    if "template" in from_file and not _plain_template_name(parsed.template):
+        risky.append("template")
+    if risky:
+        keys = ", ".join(dest.replace("_", "-") for dest in risky)
+        raise ConfigError(f"{config.path}: {keys} would let this file run code (templates, imports or the "
+                          f"notebook); to use it, pass --trust-config or set {TRUST_VARIABLE}=1")
 
 
 def describe_settings(parsed: argparse.Namespace, sources: Mapping[str, str], config: ConfigFile | None) -> str:

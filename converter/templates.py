@@ -74,13 +74,6 @@ def _markdown2rst(context: Any, source: str, attachments: dict | None = None, ce
 
 
 _ATTACHMENT_URL = re.compile(r"attachment:[^\s()<>\"']+")
-# Code where an attachment URL is an example, not an image: fences, indented blocks, spans.
-_MARKDOWN_CODE = re.compile(
-    r"^ {0,3}(?P<fence>`{3,}|~{3,})[^\n]*\n[\s\S]*?(?:^ {0,3}(?P=fence)[^\n]*$|\Z)"
-    r"|^(?: {4}|\t)[^\n]*$"
-    r"|(?P<ticks>`+)[^`][\s\S]*?(?P=ticks)",
-    re.M,
-)
 
 
 @jinja2.pass_context
@@ -91,10 +84,12 @@ def _extract_attachments(context: Any, source: str, attachments: dict | None = N
     if not attachments:
         return source
     resources = context.get("resources")
-    code = [match.span() for match in _MARKDOWN_CODE.finditer(source)]
+    from converter.markdown.code_ranges import CodeRanges
+
+    code = CodeRanges(source)  # where an attachment URL is an example, not an image
 
     def replace(match: re.Match) -> str:
-        if any(start <= match.start() < end for start, end in code):
+        if match.start() in code:
             return match.group(0)
         return extract_attachment(match.group(0), attachments, resources, cell_index) or match.group(0)
 
@@ -127,7 +122,9 @@ def _notebook_html(context: Any, html: str) -> Markup:
     """HTML a notebook carries, cleaned first when the page is to be sanitized."""
     if isinstance(html, list):
         html = "".join(html)
-    return Markup(sanitize.sanitize_html(html) if context.get("sanitize_html") else html)
+    if not context.get("sanitize_html"):
+        return Markup(html)
+    return Markup(sanitize.sanitize_html(html, bool(context.get("block_remote_content"))))
 
 
 def _json_script(value: Any) -> Markup:

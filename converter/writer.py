@@ -6,6 +6,7 @@ A failed conversion or write never leaves a partial file where the result belong
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Mapping, Union
@@ -67,21 +68,62 @@ def write_atomic(path: str | os.PathLike, data: Data) -> None:
         raise
 
 
+def remove_side_files(placed: list[Path]) -> None:
+    """Undo write_side_files: remove the folders and files it put in place."""
+    for path in reversed(placed):
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+
+
 def write_side_files(directory: Path, outputs: Mapping[str, bytes]) -> list[Path]:
-    """Write extracted files under ``directory``; names may hold subfolders, never ``..``."""
+    """Write extracted files under ``directory``; names may hold subfolders, never ``..``.
+
+    All of them are written into a hidden staging folder in ``directory`` first, so a
+    full disk or a bad permission fails before anything appears; then a new
+    ``NAME_files/`` is renamed into place whole (into an existing one, file by file).
+    Returns what was put in place, for remove_side_files when the main file then fails.
+    """
     root = directory.resolve()
-    written = []
-    for name, content in outputs.items():
+    staged_names = []
+    for name in outputs:
         target = (root / name).resolve()
         if not target.is_relative_to(root) or target == root:
             raise OutputError(f"{name}: refusing to write a file outside {root}")
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise OutputError(f"{target.parent}: cannot create directory: {error.strerror}") from None
-        write_atomic(target, content)
-        written.append(target)
-    return written
+        staged_names.append(target.relative_to(root))
+    try:
+        staging = Path(tempfile.mkdtemp(dir=root, prefix=".nbconv-files-"))
+    except OSError as error:
+        raise OutputError(f"{root}: cannot write: {error.strerror}") from None
+    placed: list[Path] = []
+    current = root
+    try:
+        for relative, content in zip(staged_names, outputs.values()):
+            current = root / relative
+            staged = staging / relative
+            staged.parent.mkdir(parents=True, exist_ok=True)
+            staged.write_bytes(content)
+        for top in sorted(staging.iterdir()):
+            current = root / top.name
+            if not current.exists():
+                os.rename(top, current)  # a new NAME_files/ appears complete, in one step
+                placed.append(current)
+                continue
+            for staged in sorted(p for p in top.rglob("*") if not p.is_dir()) if top.is_dir() else [top]:
+                current = root / staged.relative_to(staging)
+                current.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(staged, current)
+                placed.append(current)
+    except OSError as error:
+        remove_side_files(placed)
+        raise OutputError(f"{current}: cannot write: {error.strerror}") from None
+    except BaseException:
+        remove_side_files(placed)
+        raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return placed
 
 
 class FilesWriter:

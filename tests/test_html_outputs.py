@@ -169,7 +169,8 @@ def test_raw_cells_by_mimetype() -> None:
     assert len(cells) == 3
     assert elements(cells[0], "b")[0].text == "raw html"
     assert elements(cells[1], "em")[0].text == "raw markdown"
-    assert elements(cells[2], "i")[0].text == "no mimetype"
+    assert elements(cells[2], "i") == []  # no format: shown as text, not HTML
+    assert text(cells[2]).strip() == "<i>no mimetype</i>"
     body = text(page)
     assert "LaTeX only" not in body and "rst only" not in body and "py only" not in body
 

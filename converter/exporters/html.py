@@ -33,6 +33,7 @@ class HTMLExporter(TemplateExporter):
     no_input_prompt: bool = False
     no_output_prompt: bool = False
     sanitize_html: bool = False
+    block_remote_content: bool = False  # implies sanitize_html: no images from other hosts
     embed_images: bool = False
     math: str = "mathjax"
     mathjax_url: str = MATHJAX_URL
@@ -46,6 +47,8 @@ class HTMLExporter(TemplateExporter):
             raise ExportError(f"unknown theme {self.theme!r} (choose from {', '.join(THEMES)})")
         if self.math not in MATH_MODES:
             raise ExportError(f"unknown math mode {self.math!r} (choose from {', '.join(MATH_MODES)})")
+        if self.block_remote_content:
+            self.sanitize_html = True  # unsanitized HTML could fetch anything by script
 
     def render(self, nb: NotebookNode, resources: Resources) -> str:
         """The page; with ``math="mathml"`` its formulas are MathML and it holds no script."""
@@ -83,6 +86,7 @@ class HTMLExporter(TemplateExporter):
             "no_input_prompt": self.no_prompt or self.no_input_prompt,
             "no_output_prompt": self.no_prompt or self.no_output_prompt,
             "sanitize_html": self.sanitize_html,
+            "block_remote_content": self.block_remote_content,
             "embed_images": self.embed_images,
             "mathjax_url": self.mathjax_url if self.math == "mathjax" else "",
             "widget_renderer_url": self.widget_renderer_url,

@@ -77,6 +77,8 @@ class LatexFiles:
         extension = _EXTENSIONS.get(mimetype)
         if data is None or extension is None or not data.startswith(_SIGNATURES[extension]):
             return None
+        if extension == ".png" and not images.png_is_sound(data):
+            return None  # the template shows its placeholder instead of crashing xelatex
         name = f"{self.folder}/{stem}{extension}"
         self.resources.outputs[name] = data
         return name

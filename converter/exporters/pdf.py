@@ -3,7 +3,9 @@
 xelatex runs once, and again only when the log asks for it (cross-references, a
 table of contents), with bibtex first when the document cites a bibliography.
 Notebook LaTeX is untrusted: shell escape is off and TeX may only open files below
-the working directory (kpathsea's paranoid mode).
+the working directory and the notebook's folder (kpathsea's paranoid mode); pictures,
+which XeTeX and its PDF driver open without that check, are confined to the notebook's
+folder in the document before compiling (converter.filters.raw_latex).
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from converter.errors import LatexError
 from converter.exporters import tex_fragments
 from converter.exporters.latex import LatexExporter
 from converter.pipeline import Resources
-from converter.writer import write_side_files
+from converter.filters.raw_latex import confine_document
+from converter.writer import encode_text, write_side_files
 
 JOB = "notebook"
 MAX_RUNS = 4
@@ -82,7 +85,8 @@ class PDFExporter(LatexExporter):
     strict: bool = False
 
     def render(self, nb: NotebookNode, resources: Resources) -> bytes:
-        latex = super().render(nb, resources)
+        latex = confine_document(super().render(nb, resources),
+                                 Path(resources.dir) if resources.dir is not None else None)
         files, resources.outputs = resources.outputs, {}
         xelatex = shutil.which(self.latex_command)
         if xelatex is None:
@@ -94,7 +98,7 @@ class PDFExporter(LatexExporter):
             directory = Path(temp)
             write_side_files(directory, files)
             for _ in range(MAX_FALLBACKS + 1):
-                (directory / f"{JOB}.tex").write_text(latex, encoding="utf-8")
+                (directory / f"{JOB}.tex").write_bytes(encode_text(latex))  # lone surrogates become '?'
                 try:
                     return self._compile(xelatex, directory, resources)
                 except LatexError as error:
@@ -186,3 +190,4 @@ def _cites_bibliography(aux: Path) -> bool:
         return False
     text = aux.read_text("utf-8", "replace")
     return "\\citation{" in text and "\\bibdata{" in text
+

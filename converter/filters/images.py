@@ -70,3 +70,42 @@ def local_image_uri(url: str, directory: Path) -> str | None:
     if mimetype == "image/svg+xml":
         return data_uri(payload.decode("utf-8", "replace"), mimetype)
     return data_uri(base64.b64encode(payload).decode(), mimetype)
+
+
+def png_is_sound(data: bytes) -> bool:
+    """Whether PNG bytes hold what a decoder needs: IHDR first, every chunk's CRC right,
+    image data that inflates to the end, and IEND. A valid signature over a corrupt
+    body otherwise reaches xelatex, which stops the whole document on it.
+
+    Inflating is streamed with bounded output per step, so a compression bomb costs
+    time linear in its size, not memory.
+    """
+    import struct
+    import zlib
+
+    if not data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return False
+    position, first, inflater, ended = 8, True, zlib.decompressobj(), False
+    while position + 12 <= len(data):
+        length, kind = struct.unpack(">I4s", data[position:position + 8])
+        body_end = position + 8 + length
+        if body_end + 4 > len(data):
+            return False
+        body = data[position + 8:body_end]
+        (crc,) = struct.unpack(">I", data[body_end:body_end + 4])
+        if zlib.crc32(kind + body) & 0xFFFFFFFF != crc or (first and kind != b"IHDR"):
+            return False
+        first = False
+        if kind == b"IDAT":
+            try:
+                chunk = body
+                while chunk:
+                    inflater.decompress(chunk, 1 << 20)
+                    chunk = inflater.unconsumed_tail
+            except zlib.error:
+                return False
+        elif kind == b"IEND":
+            ended = True
+            break
+        position = body_end + 4
+    return ended and inflater.eof

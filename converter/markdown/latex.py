@@ -24,7 +24,9 @@ from converter.markdown.math import strip_delimiters
 Token = dict[str, Any]
 
 HEADING_COMMANDS = ("section", "subsection", "subsubsection", "paragraph", "subparagraph", "subparagraph")
-_HTML_DROPPED = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->", re.S | re.I)
+_HTML_DROPPED_START = re.compile(r"<(script|style)\b|<!--", re.I)
+_HTML_DROPPED_END = {"script": re.compile(r"</script\s*>", re.I), "style": re.compile(r"</style\s*>", re.I),
+                     None: re.compile(r"-->")}
 _HTML_TAG = re.compile(r"<[^>]*>")
 _WHITESPACE = re.compile(r"\s")  # each space a dash, like the HTML heading ids
 # amsmath environments that make their own display and are errors inside $...$ or \[...\].
@@ -102,9 +104,44 @@ def latex_math(raw: str) -> str:
     return raw
 
 
+def _drop_scripts_styles_comments(raw: str) -> str:
+    """``raw`` without ``<script>``/``<style>`` elements and comments, in linear time.
+
+    Each kind's closer is searched for once per stretch of text: when none is left, no
+    later opener of that kind is looked at again (a lazy ``.*?`` would rescan the rest
+    of the text from every unclosed ``<script``)."""
+    kept, position, unclosed = [], 0, set()
+    found: dict = {}  # kind -> (searched from, match or None)
+    for opening in _HTML_DROPPED_START.finditer(raw):
+        if opening.start() < position:
+            continue
+        kind = opening.group(1).lower() if opening.group(1) else None
+        if kind in unclosed:
+            continue
+        start = opening.end()
+        previous = found.get(kind)
+        if previous is None or previous[1].start() < start:
+            previous = found[kind] = (start, _HTML_DROPPED_END[kind].search(raw, start))
+        closing = previous[1]
+        if closing is None:
+            unclosed.add(kind)
+            continue
+        kept.append(raw[position:opening.start()])
+        position = closing.end()
+    kept.append(raw[position:])
+    return "".join(kept)
+
+
+def _strip_tags(text: str) -> str:
+    """Text without ``<...>`` tags; after the last ``>`` no tag can end, so the pattern
+    is never tried there (each unclosed ``<`` would scan to the end)."""
+    end = text.rfind(">") + 1
+    return _HTML_TAG.sub("", text[:end]) + text[end:]
+
+
 def html_to_text(raw: str) -> str:
     """The text inside raw HTML: scripts, styles and comments dropped, tags removed."""
-    return html.unescape(_HTML_TAG.sub("", _HTML_DROPPED.sub("", raw)))
+    return html.unescape(_strip_tags(_drop_scripts_styles_comments(raw)))
 
 
 class LatexRenderer(BaseRenderer):

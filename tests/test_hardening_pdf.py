@@ -1,0 +1,124 @@
+"""--to pdf reads nothing outside the compile folder and the notebook's folder, and bad
+bytes end in a placeholder or clean output, never an xelatex crash or exit 1.
+
+Real xelatex; the PDF is inspected with poppler's pdfimages and pdftotext.
+"""
+
+from __future__ import annotations
+
+import base64
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from nbformat import v4
+
+from conftest import REPO, run_nbconv
+from nbbuild import write
+
+sys.path.insert(0, str(REPO))
+from benchmarks.notebooks import png  # noqa: E402  (a real PNG encoder, no extra dependency)
+
+
+def _png(tmp: Path, name: str, seed: int, width: int = 24) -> Path:
+    path = tmp / name
+    path.write_bytes(png(width, 16, random.Random(seed)))
+    return path
+
+
+def _image_widths(tool, pdf: Path) -> list[int]:
+    listing = subprocess.run([tool("pdfimages", "poppler-utils"), "-list", str(pdf)],
+                             capture_output=True, text=True, check=True).stdout
+    return [int(line.split()[3]) for line in listing.splitlines()[2:]]  # after two header lines
+
+
+def _images(tool, pdf: Path) -> int:
+    return len(_image_widths(tool, pdf))
+
+
+def _text(tool, pdf: Path) -> str:
+    return subprocess.run([tool("pdftotext", "poppler-utils"), str(pdf), "-"],
+                          capture_output=True, text=True, check=True).stdout
+
+
+def test_pictures_outside_the_notebook_folder_are_not_embedded(tmp_path, tool):
+    tool("xelatex", "texlive-xetex")
+    outside = tmp_path / "private"
+    outside.mkdir()
+    secret = _png(outside, "secret.png", 1, width=40)  # the only image 40 pixels wide
+    folder = tmp_path / "project"
+    folder.mkdir()
+    _png(folder, "mine.png", 2)
+    _png(folder, "secret.png", 4)  # what \includegraphics{secret} finds without \graphicspath
+    (folder / "link.png").symlink_to(secret)
+    raw = "\n\n".join([
+        r"\includegraphics[width=2cm]{mine.png}",  # beside the notebook: kept
+        rf"\includegraphics{{{secret}}}",
+        r"\includegraphics{../private/secret.png}",
+        r"\includegraphics{link.png}",
+        rf"\graphicspath{{{{{outside}/}}}}\includegraphics{{secret}}",
+        rf'\XeTeXpicfile "{secret}"',
+        rf"\special{{pdf:image ({secret})}}",
+    ])
+    nb = v4.new_notebook(cells=[
+        v4.new_markdown_cell(rf"Pictures, and math that is not: $\includegraphics{{{secret}}}$"),
+        v4.new_raw_cell(raw, metadata={"format": "text/latex"}),
+        v4.new_code_cell("x", execution_count=1, outputs=[
+            v4.new_output("display_data", data={"text/latex": rf"$$\includegraphics{{{secret}}}$$", "text/plain": "x"}),
+            v4.new_output("stream", name="stdout", text="carets ^^ stay\n"),
+        ]),
+    ])
+    source = write(nb, folder / "nb.ipynb")
+    result = run_nbconv("--to", "pdf", source, timeout=300)
+    assert result.returncode == 0, result.stderr.decode()
+    pdf = folder / "nb.pdf"
+    assert _image_widths(tool, pdf) == [24, 24]  # mine.png and project/secret.png only
+    text = _text(tool, pdf)
+    assert text.count("outside the notebook") >= 6
+    assert "carets ^^ stay" in text  # verbatim output is not harmed by the ^^ rule
+
+
+def test_lone_surrogates_and_a_corrupt_png_still_make_a_pdf(tmp_path, tool):
+    tool("xelatex", "texlive-xetex")
+    good = png(24, 16, random.Random(3))
+    corrupt = good[:33] + bytes(range(200)) + good[33:]  # right signature and IHDR, garbage after
+    nb = v4.new_notebook(cells=[
+        v4.new_markdown_cell("text with a lone \ud800 surrogate"),
+        v4.new_code_cell("print('\udfff')", execution_count=1, outputs=[
+            v4.new_output("stream", name="stdout", text="out \udc80\n"),
+            v4.new_output("display_data", data={"image/png": base64.b64encode(corrupt).decode(), "text/plain": "x"}),
+            v4.new_output("display_data", data={"image/png": base64.b64encode(good).decode(), "text/plain": "y"}),
+        ]),
+    ])
+    source = write(nb, tmp_path / "bad.ipynb")
+    result = run_nbconv("--to", "pdf", source, timeout=300)
+    assert result.returncode == 0, result.stderr.decode()
+    pdf = tmp_path / "bad.pdf"
+    assert pdf.read_bytes().startswith(b"%PDF-")
+    assert _images(tool, pdf) == 1
+    text = _text(tool, pdf)
+    assert "not a valid PNG image" in text
+    assert "lone ? surrogate" in text
+
+
+@pytest.mark.parametrize("path, allowed", [
+    ("img/a.png", True), ("a b.png", True), ("/etc/a.png", False), ("../a.png", False),
+    ("img/../../a.png", False), ("\\jobname", False), ("~/a.png", False), ("", False),
+])
+def test_picture_paths(tmp_path, path, allowed):
+    from converter.filters.raw_latex import picture_allowed
+
+    assert picture_allowed(path, tmp_path) is allowed
+
+
+def test_commands_that_could_build_a_picture_command_are_removed():
+    from converter.filters.raw_latex import confine_raw_latex
+
+    hostile = (r"\expandafter\let\csname ig\endcsname\includegraphics \catcode`\|=0 ^^5cinput"
+               r" \scantokens{x} \makeatletter \special{pdf:fstream @x (/etc/passwd)} \let\g\includegraphics")
+    confined = confine_raw_latex(hostile, None)
+    for gone in ("\\csname", "\\catcode", "^^", "\\scantokens", "\\makeatletter", "\\special", "/etc/passwd",
+                 "\\includegraphics"):
+        assert gone not in confined
