@@ -1,7 +1,9 @@
-"""The ``nbconv`` command: parse arguments, call the library, report each notebook.
+"""The ``nbconv`` command: read the arguments, call the library, report each notebook.
 
-Only argument parsing and reporting live here. Heavy modules are imported after the
-arguments are read, so ``nbconv --version`` and ``--help`` start instantly.
+The flags live in cli_parser, turning them into an exporter and its steps in cli_steps;
+here, which notebooks to convert, where results go, running them and reporting. Heavy
+modules are imported after the arguments are read, so ``nbconv --version`` and
+``--help`` start instantly.
 """
 
 from __future__ import annotations
@@ -9,170 +11,20 @@ from __future__ import annotations
 import argparse
 import glob
 import os
-import re
 import sys
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from converter import __version__
+from converter.cli_parser import STDIN, build_parser, check_execution_args
+from converter.cli_steps import make_exporter
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a writer whose reader left
 CLUSTER_THREADS = 64  # notebooks in flight on a --cluster at once
-
-STDIN = "-"
-
-
-SUBCOMMANDS = (
-    ("serve", "the notebook viewer: renders notebooks from URLs, GitHub, gists and local folders"),
-    ("run", "execute a notebook with parameters into a new notebook, as papermill does"),
-    ("cache", "show or clear the execution cache"),
-)
-
-
-# The built-in formats, named here so that --help stays fast (converter.exporters has the table).
-HELP_FORMATS = "html, pdf, latex, markdown, rst, script, python, notebook"
-
-
-class OneLineParser(argparse.ArgumentParser):
-    """Every usage error is one line and a pointer to --help, never the usage dump;
-    ``--help`` also lists the subcommands and the formats."""
-
-    def error(self, message: str):  # type: ignore[override]
-        self.exit(2, f"{self.prog}: error: {message}; see {self.prog} --help\n")
-
-    def format_help(self) -> str:
-        commands = "\n".join(f"  nbconv {name:<7} {text}" for name, text in SUBCOMMANDS)
-        return (super().format_help() + f"\nsubcommands (each has its own --help):\n{commands}\n"
-                f"\nformats for --to: {HELP_FORMATS}; --list-formats shows all, installed plugins too.\n")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = OneLineParser(
-        prog="nbconv",
-        description="Convert Jupyter notebooks to other formats.",
-        epilog="Exit codes: 0 success, 1 internal error, 2 usage error, 3 unreadable or "
-        "invalid notebook, 4 output not writable, 5 template or export error, 6 a cell raised, "
-        "7 cell or notebook timeout, 8 kernel not installed, 9 kernel died, 10 LaTeX/PDF compilation failed, "
-        "11 Dask scheduler unreachable. "
-        "See CLI.md.",
-    )
-    parser.add_argument("notebooks", nargs="*", metavar="NOTEBOOK",
-                        help="notebook paths or quoted glob patterns ('dir/*.ipynb'); - reads standard input")
-    parser.add_argument("--version", action="version", version=f"nbconv {__version__}")
-    parser.add_argument("--to", default="html", metavar="FORMAT", help="output format (default: html)")
-    out = parser.add_argument_group("output")
-    out.add_argument("--output", "-o", metavar="NAME",
-                     help="output file name (extension added when missing); one notebook only")
-    out.add_argument("--output-dir", metavar="DIR", help="directory for results (default: beside each notebook)")
-    out.add_argument("--stdout", action="store_true", help="write the result to standard output")
-    out.add_argument("--inplace", action="store_true",
-                     help="with --to notebook: replace the input notebook (only when everything succeeded)")
-    out.add_argument("--extract-outputs", action="store_true",
-                     help="write images and PDFs to NAME_files/ beside the result and link them")
-    out.add_argument("--output-files-dir", metavar="DIR",
-                     help="folder for side files, relative to the result ({notebook_name} is replaced; "
-                     "default: {notebook_name}_files)")
-    out.add_argument("--quiet", "-q", action="store_true", help="do not report each file written")
-    tmpl = parser.add_argument_group("templates")
-    tmpl.add_argument("--template", metavar="NAME", help="template name, e.g. lab (default) or basic")
-    tmpl.add_argument("--template-file", metavar="FILE", help="a Jinja template file to render with")
-    tmpl.add_argument("--theme", choices=("light", "dark"), help="colour theme of the lab template")
-    tmpl.add_argument("--math", choices=("mathjax", "mathml"),
-                      help="HTML math: typeset by MathJax in the browser (default), or MathML made here (no script)")
-    tmpl.add_argument("--mathjax-url", metavar="URL", help="MathJax script to load (a local or self-hosted copy)")
-    slides = parser.add_argument_group("slides (--to slides)")
-    slides.add_argument("--reveal-prefix", metavar="URL|DIR",
-                        help="where reveal.js is: a URL or a folder (default: a pinned version on a CDN)")
-    slides.add_argument("--reveal-theme", metavar="NAME", help="reveal.js theme (default: simple)")
-    slides.add_argument("--reveal-transition", metavar="NAME",
-                        help="none, fade, slide (default), convex, concave or zoom")
-    slides.add_argument("--reveal-scroll", action="store_true", help="let long slides scroll")
-    slides.add_argument("--reveal-number", metavar="FORMAT", help="show slide numbers: h.v, h/v, c or c/t")
-    tmpl.add_argument("--template-path", action="append", metavar="DIR",
-                      help="search DIR for templates before the shipped ones (repeatable)")
-    content = parser.add_argument_group("content")
-    content.add_argument("--clear-output", action="store_true", help="drop outputs and execution counts first")
-    content.add_argument("--no-input", action="store_true", help="leave out code cell inputs")
-    content.add_argument("--no-prompt", action="store_true", help="leave out In[ ]/Out[ ] prompts")
-    content.add_argument("--no-input-prompt", action="store_true", help="leave out the In[ ] prompts")
-    content.add_argument("--no-output-prompt", action="store_true", help="leave out the Out[ ] prompts")
-    content.add_argument("--no-output", action="store_true", help="leave out the outputs of code cells")
-    for kind in ("markdown", "code", "raw", "unknown"):
-        content.add_argument(f"--no-{kind}-cells", action="store_true", help=f"leave out {kind} cells")
-    content.add_argument("--sanitize-html", action="store_true",
-                         help="clean notebook HTML and SVG, drop script outputs (for untrusted notebooks)")
-    content.add_argument("--block-remote-content", action="store_true",
-                         help="--sanitize-html and also drop images from other hosts (see README, Hardening)")
-    content.add_argument("--embed-images", action="store_true",
-                         help="embed markdown images from the notebook's directory as data URIs")
-    content.add_argument("--preprocessor", action="append", metavar="MODULE:CLASS",
-                         help="run this preprocessor after the built-in ones (repeatable, in order)")
-    content.add_argument("--nbformat-minor", type=int, metavar="N",
-                         help="--to notebook: write nbformat 4.N (default: 4.5; 4.0-4.4 have no cell ids)")
-    content.add_argument("--remove-cell-tags", action="append", default=[], metavar="TAG",
-                         help="leave out cells with this tag (repeatable)")
-    content.add_argument("--remove-input-tags", action="append", default=[], metavar="TAG",
-                         help="leave out the input of cells with this tag (repeatable)")
-    content.add_argument("--remove-output-tags", action="append", default=[], metavar="TAG",
-                         help="leave out the outputs of cells with this tag (repeatable)")
-    content.add_argument("--remove-single-output-tags", action="append", default=[], metavar="TAG",
-                         help="leave out each output whose own metadata.tags hold this tag (repeatable)")
-    content.add_argument("--regex-remove", action="append", default=[], metavar="PATTERN",
-                         help="leave out cells whose source matches this regular expression (repeatable)")
-    content.add_argument("--clear-metadata", action="store_true",
-                         help="drop cell and notebook metadata except tags, kernelspec and language_info")
-    content.add_argument("--strict", action="store_true",
-                         help="--to pdf: fail on a formula or raw LaTeX that xelatex rejects "
-                         "(default: show it as its source, warn and finish the PDF)")
-    content.add_argument("--coalesce-streams", action="store_true",
-                         help="merge consecutive stdout/stderr outputs (done anyway after --execute)")
-    info = parser.add_argument_group("information")
-    info.add_argument("--list-formats", action="store_true", help="list built-in and installed formats and exit")
-    info.add_argument("--trust-config", action="store_true",
-                      help="let the config file found from this folder use templates, preprocessors, --execute")
-    info.add_argument("--show-config", action="store_true",
-                      help="print the merged settings and where each came from, and exit")
-    run = parser.add_argument_group("execution")
-    run.add_argument("--execute", action="store_true", help="run the notebook in a Jupyter kernel first")
-    run.add_argument("--allow-errors", action="store_true",
-                     help="keep going after a cell raises; the error is shown in its output")
-    run.add_argument("--timeout", type=float, metavar="SECONDS",
-                     help="interrupt a cell running longer than this (default: no limit)")
-    run.add_argument("--startup-timeout", type=float, metavar="SECONDS",
-                     help="give up when the kernel has not started after this long (default: 60)")
-    run.add_argument("--kernel", metavar="NAME", help="kernel to run in (default: the notebook's own)")
-    run.add_argument("--parameter", "-p", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
-                     help="set a parameter: a cell 'NAME = VALUE' is injected after the cell tagged "
-                     "parameters; VALUE is a Python literal, else a string")
-    run.add_argument("--parameters", metavar="FILE.json", help="parameters from a JSON object")
-    run.add_argument("-j", "--jobs", type=int, metavar="N",
-                     help="convert N notebooks at a time: in N worker processes (default: one per core), "
-                     "or with --execute each with its own fresh kernel (default: 1)")
-    run.add_argument("--progress", action="store_true",
-                     help="report cell i/n on stderr even when it is not a terminal")
-    run.add_argument("--log-output", action="store_true",
-                     help="print each cell's stdout/stderr on stderr as it arrives, prefixed with notebook and cell")
-    # Execution at scale (CLI.md "Executing many notebooks").
-    run.add_argument("--notebook-timeout", type=float, metavar="SECONDS",
-                     help="stop a notebook whose whole run takes longer than this (exit 7)")
-    run.add_argument("--cache", metavar="DIR",
-                     help="reuse the outputs of notebooks whose code did not change, kept in DIR")
-    run.add_argument("--refresh", action="store_true", help="with --cache: execute anyway and replace the entries")
-    run.add_argument("--cache-size", default="1G", metavar="SIZE",
-                     help="cap on the cache folder, least recently used entries go first (default: 1G)")
-    run.add_argument("--cluster", metavar="ADDRESS",
-                     help="execute on a Dask cluster: tcp://HOST:PORT of a scheduler, or local:N worker processes")
-    run.add_argument("--ship", action="append", default=[], metavar="GLOB",
-                     help="with --cluster: send the files of the notebook's folder matching GLOB along (repeatable)")
-    run.add_argument("--retries", type=int, default=1, metavar="N",
-                     help="with --cluster: run a notebook whose worker or kernel died again, N times (default: 1)")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
-    return parser
 
 
 @dataclass
@@ -198,137 +50,6 @@ def expand_inputs(patterns: Sequence[str]) -> tuple[list[Job], list[str]]:
         else:
             jobs.append(Job(pattern, pattern))
     return jobs, errors
-
-
-# exporter option (a dataclass field) -> the flag that sets it
-EXPORTER_OPTIONS = {
-    "template": "template",
-    "template_file": "template_file",
-    "template_paths": "template_path",
-    "theme": "theme",
-    "no_input": "no_input",
-    "no_prompt": "no_prompt",
-    "no_input_prompt": "no_input_prompt",
-    "no_output_prompt": "no_output_prompt",
-    "no_output": "no_output",
-    "no_markdown_cells": "no_markdown_cells",
-    "no_code_cells": "no_code_cells",
-    "no_raw_cells": "no_raw_cells",
-    "no_unknown_cells": "no_unknown_cells",
-    "sanitize_html": "sanitize_html",
-    "block_remote_content": "block_remote_content",
-    "embed_images": "embed_images",
-    "math": "math",
-    "mathjax_url": "mathjax_url",
-    "reveal_url_prefix": "reveal_prefix",
-    "reveal_theme": "reveal_theme",
-    "reveal_transition": "reveal_transition",
-    "reveal_scroll": "reveal_scroll",
-    "reveal_number": "reveal_number",
-    "nbformat_minor": "nbformat_minor",
-    "strict": "strict",
-}
-
-
-def make_exporter(args: argparse.Namespace, sources: dict[str, str], kernels=None, progress=None):
-    """The exporter for ``--to`` with the options it supports.
-
-    An option the format lacks is an error when given on the command line; from a
-    config file or the environment it is left out, so shared settings can name options
-    of other formats.
-    """
-    from converter.exporters import get_exporter
-
-    cls = get_exporter(args.to)
-    fields = getattr(cls, "__dataclass_fields__", {})
-    options: dict[str, object] = {}
-    unsupported: list[str] = []
-    for field, dest in EXPORTER_OPTIONS.items():
-        value = getattr(args, dest)
-        if value is None or value is False:
-            continue
-        if field in fields:
-            options[field] = value
-        elif sources.get(dest) == "command line":
-            unsupported.append("--" + dest.replace("_", "-"))
-    if unsupported:
-        from converter.errors import ExportError
-
-        raise ExportError(f"--to {args.to} does not support {', '.join(unsupported)}")
-    return cls(preprocessors=make_preprocessors(args, kernels, progress), **options)
-
-
-def make_preprocessors(args: argparse.Namespace, kernels=None, progress=None) -> list:
-    """The steps the flags ask for, in the order they make sense: parameters before
-    execution, removal after it (hidden cells still run), extraction last."""
-    from converter import preprocessors as pre
-
-    steps: list = []
-    if args.parameters_values:
-        steps.append(pre.InjectParametersPreprocessor(args.parameters_values))
-    if args.clear_output:
-        steps.append(pre.ClearOutputPreprocessor())
-    if args.execute:
-        from converter.execute import ExecutePreprocessor
-        from converter.execute.live_output import LiveOutput
-
-        startup = {} if args.startup_timeout is None else {"startup_timeout": args.startup_timeout}
-        steps.append(ExecutePreprocessor(timeout=args.timeout, kernel_name=args.kernel, **startup,
-                                         allow_errors=args.allow_errors, interrupt_on_timeout=True,
-                                         pool=kernels, on_cell=progress,
-                                         on_output=LiveOutput(sys.stderr, progress) if args.log_output else None,
-                                         cache=execution_cache(args), notebook_timeout=args.notebook_timeout,
-                                         cluster=getattr(args, "cluster_executor", None)))
-    if args.coalesce_streams:
-        steps.append(pre.CoalesceStreamsPreprocessor())
-    tags = [args.remove_cell_tags, args.remove_input_tags, args.remove_output_tags, args.remove_single_output_tags]
-    if any(tags):  # as in nbconvert, nothing is removed unless asked
-        steps.append(pre.TagRemovePreprocessor(*(frozenset(t for v in values for t in v.split(",") if t)
-                                                 for values in tags)))
-    if args.regex_remove:
-        steps.append(pre.RegexRemovePreprocessor(args.regex_remove))
-    if args.clear_metadata:
-        steps.append(pre.ClearMetadataPreprocessor())
-    if args.extract_outputs:
-        steps.append(pre.ExtractOutputsPreprocessor())
-    if args.preprocessor:  # the user's own, after the built-in ones, in the order given
-        from converter.plugins import load_object
-
-        steps += [load_object(spec, "preprocessor")() for spec in args.preprocessor]
-    return steps
-
-
-def execution_cache(args: argparse.Namespace):
-    """The ``--cache`` folder as an ExecutionCache, or None."""
-    if not args.cache:
-        return None
-    from converter.execute.cache import ExecutionCache, parse_size
-
-    return ExecutionCache(args.cache, parse_size(args.cache_size), refresh=args.refresh)
-
-
-def read_parameters(args: argparse.Namespace) -> dict:
-    """--parameters FILE.json, then each -p NAME VALUE; ValueError explains a bad one."""
-    if not (args.parameters or args.parameter):
-        return {}  # the usual case: no need to load the parameters module
-    import json
-
-    from converter.preprocessors.parameters import check_name, parse_value, python_literal
-
-    values: dict = {}
-    if args.parameters:
-        try:
-            loaded = json.loads(Path(args.parameters).read_text(encoding="utf-8"))
-        except (OSError, ValueError) as error:
-            raise ValueError(f"{args.parameters}: cannot read parameters: {error}") from None
-        if not isinstance(loaded, dict):
-            raise ValueError(f"{args.parameters}: parameters must be a JSON object")
-        values.update(loaded)
-    values.update((name, parse_value(text)) for name, text in args.parameter)
-    for name, value in values.items():
-        check_name(name)
-        python_literal(value)
-    return values
 
 
 def destination(job: Job, args: argparse.Namespace, extension: str) -> Path | None:
@@ -407,59 +128,6 @@ def convert_one(job: Job, exporter, args: argparse.Namespace) -> str | None:
         remove_side_files(placed)  # nothing partial: no NAME_files/ without its page
         raise
     return f"{job.label} -> {target}"
-
-
-def check_execution_args(parser: argparse.ArgumentParser, args: argparse.Namespace, jobs: list[Job]) -> None:
-    """Usage errors of the execution and --inplace flags; parses the parameters."""
-    if args.inplace:
-        if args.to.lower() != "notebook":
-            parser.error("--inplace needs --to notebook")
-        if args.output or args.output_dir or args.stdout or any(job.source == STDIN for job in jobs):
-            parser.error("--inplace replaces each input file: it excludes --output, --output-dir, --stdout and -")
-    if args.jobs < 1:
-        parser.error("-j needs a number of at least 1")
-    if args.timeout is not None and args.timeout <= 0:
-        parser.error("--timeout needs a positive number of seconds")
-    if args.startup_timeout is not None and args.startup_timeout <= 0:
-        parser.error("--startup-timeout needs a positive number of seconds")
-    for flag, given in (("--allow-errors", args.allow_errors), ("--timeout", args.timeout is not None),
-                        ("--startup-timeout", args.startup_timeout is not None), ("--kernel", args.kernel),
-                        ("--log-output", args.log_output)):
-        if given and not args.execute:
-            parser.error(f"{flag} only applies with --execute")
-    check_scale_args(parser, args)
-    for pattern in args.regex_remove:
-        try:
-            re.compile(pattern)
-        except re.error as error:
-            parser.error(f"--regex-remove {pattern!r}: {error}")
-    try:
-        args.parameters_values = read_parameters(args)
-    except ValueError as error:
-        parser.error(str(error))
-
-
-def check_scale_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
-    """Usage errors of --notebook-timeout, --cache, --cluster and their companions."""
-    for flag, given in (("--notebook-timeout", args.notebook_timeout is not None), ("--cluster", args.cluster),
-                        ("--refresh", args.refresh)):
-        if given and not args.execute:
-            parser.error(f"{flag} only applies with --execute")
-    if args.notebook_timeout is not None and args.notebook_timeout <= 0:
-        parser.error("--notebook-timeout needs a positive number of seconds")
-    if args.refresh and not args.cache:
-        parser.error("--refresh needs --cache DIR")
-    if args.ship and not args.cluster:
-        parser.error("--ship only applies with --cluster")
-    if args.retries < 0:
-        parser.error("--retries needs a number of at least 0")
-    if args.cache:
-        from converter.execute.cache import parse_size
-
-        try:
-            parse_size(args.cache_size)
-        except ValueError:
-            parser.error(f"--cache-size {args.cache_size!r}: give a size such as 500M or 2G")
 
 
 def report_one(job: Job, exporter, args: argparse.Namespace, progress=None) -> int:
