@@ -190,3 +190,18 @@ def test_two_processes_with_one_redis_render_a_cold_url_once(redis_url, start_vi
         assert all("DEV-ONLY" in r.text for r in results.values())
         assert sorted(r.headers["x-cache"] for r in results.values()) == ["hit", "miss"]
         assert forge.count("/gh-raw/alice/demo/dev/dev-only.ipynb") == 1
+
+
+def test_slides_route_shows_reveal_slides_with_only_reveal_scripts(local_viewer):
+    page = httpx.get(local_viewer.url + "/localfiles/top.ipynb", timeout=30)
+    assert 'href="/localfiles/top.ipynb?format=slides"' in page.text
+    moved = httpx.get(local_viewer.url + "/format/slides/localfiles/top.ipynb", timeout=30)
+    assert moved.status_code == 307 and moved.headers["location"] == "/localfiles/top.ipynb?format=slides"
+    slides = httpx.get(local_viewer.url + moved.headers["location"], timeout=30)
+    assert slides.status_code == 200 and "LOCAL-TOP" in slides.text
+    assert '<div class="reveal' in slides.text and "<section" in slides.text
+    policy = slides.headers["content-security-policy"]
+    assert policy.count("content-security-policy") == 0 and "script-src https://cdn.jsdelivr.net/npm/reveal.js@" in policy
+    assert "'unsafe-inline'" not in policy.split("script-src", 1)[1].split(";", 1)[0]
+    assert len(slides.headers.get_list("content-security-policy")) == 1
+    assert "'sha256-" in policy  # the page's own Reveal.initialize, by hash

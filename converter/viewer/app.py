@@ -59,6 +59,7 @@ MEDIA_TYPES = {
     "html": "text/html; charset=utf-8",
     "script": "text/plain; charset=utf-8",
     "download": "application/x-ipynb+json",
+    "slides": "text/html; charset=utf-8",
 }
 OWN_PARAMETERS = ("format", "download")
 EXAMPLES = [
@@ -69,10 +70,31 @@ EXAMPLES = [
 ]
 RETRY_AFTER = 5  # seconds a client told "busy" (503) should wait
 _UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
+_INLINE_SCRIPT = re.compile(rb"<script>([^<]*)</script>")  # our templates' own, attribute-less
+
+
+def slides_policy(page: bytes) -> str:
+    """The CSP of a slides page: reveal.js from its pinned folder, and the page's own
+    inline scripts by hash, nothing else (the notebook is sanitized: it carries none)."""
+    import base64
+    import hashlib
+
+    from converter.exporters.slides import REVEAL_PREFIX
+
+    hashes = " ".join(
+        "'sha256-" + base64.b64encode(hashlib.sha256(script.group(1)).digest()).decode() + "'"
+        for script in _INLINE_SCRIPT.finditer(page))
+    reveal = REVEAL_PREFIX + "/"
+    return "; ".join([
+        "default-src 'none'", f"script-src {reveal} {hashes}".strip(), f"style-src 'self' 'unsafe-inline' {reveal}",
+        f"font-src {reveal}", "img-src 'self' data: https:", "form-action 'self'", "base-uri 'none'",
+        "frame-ancestors 'none'",
+    ])
 
 
 class SecurityHeaders:
-    """Adds the CSP, nosniff and referrer headers to every response, errors included."""
+    """Adds the CSP, nosniff and referrer headers to every response, errors included
+    (a response that set its own CSP, the slides page, keeps it)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -80,7 +102,9 @@ class SecurityHeaders:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
+                headers = message.get("headers", [])
+                own = any(name.lower() == b"content-security-policy" for name, _ in headers)
+                message["headers"] = [*headers, *(SECURITY_HEADERS[1:] if own else SECURITY_HEADERS)]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -136,8 +160,8 @@ class Viewer:
         kind = request.query_params.get("format", "html")
         if "download" in request.query_params:
             kind = "download"
-        elif kind not in ("html", "script"):
-            return self.error(400, f"unknown format {kind!r} (use format=html, format=script or download)")
+        elif kind not in ("html", "script", "slides"):
+            return self.error(400, f"unknown format {kind!r} (use format=html, script or slides, or download)")
         try:
             if source.local_path is None:
                 parse_url(url)
@@ -165,6 +189,8 @@ class Viewer:
         headers = {"x-cache": state, "cache-control": f"public, max-age={int(self.config.cache_ttl)}"}
         if kind == "download":
             headers["content-disposition"] = f'attachment; filename="{file_name(source.name)}"'
+        if kind == "slides":
+            headers["content-security-policy"] = slides_policy(entry.body)
         return Response(entry.body, media_type=entry.media_type, headers=headers)
 
     async def entry(self, request: Request, source: NotebookSource, kind: str) -> tuple[Entry, str]:
@@ -180,6 +206,7 @@ class Viewer:
             source_url=url if source.local_path is None else "",
             script_href=request.url.path + with_parameter(request, "format=script"),
             download_href=request.url.path + with_parameter(request, "download"),
+            slides_href=request.url.path + with_parameter(request, "format=slides"),
             view_url=source.view_url or "",
             view_label=source.view_label,
             binder_url=source.binder_url or "",
@@ -318,6 +345,15 @@ async def by_url(request: Request) -> Response:
     return await request.app.state.viewer.serve(request, url)
 
 
+async def slides(request: Request) -> Response:
+    """``/format/slides/ROUTE``: the notebook at ROUTE, as slides."""
+    base = request.app.state.viewer.config.base_url.rstrip("/")
+    raw = request.scope.get("raw_path", request.url.path.encode()).decode("latin-1")
+    route = raw.partition("/format/slides")[2] or "/"  # kept as sent: %2F stays %2F
+    query = request.url.query
+    return RedirectResponse(base + route + "?" + (query + "&" if query else "") + "format=slides", status_code=307)
+
+
 async def healthz(request: Request) -> Response:
     return PlainTextResponse("ok\n", headers={"cache-control": "no-store"})
 
@@ -356,6 +392,7 @@ def create_app(config: ViewerConfig | None = None) -> Starlette:
         Route("/", home),
         Route("/healthz", healthz),
         Route("/metrics", metrics),
+        Route("/format/slides/{route:path}", slides),
         Route("/static/viewer.css", stylesheet),
         Route("/url/{host}/{path:path}", by_url),
         Route("/urls/{host}/{path:path}", by_url),

@@ -24,6 +24,7 @@ class Links:
     source_url: str
     script_href: str
     download_href: str
+    slides_href: str = ""
     view_url: str = ""        # the file's page on its forge
     view_label: str = ""
     binder_url: str = ""
@@ -81,7 +82,20 @@ def render_body(data: bytes, url: str, kind: str, links: Links, name: str) -> by
 
         script, _ = ScriptExporter().from_notebook_node(nb)
         return script.encode("utf-8")
+    if kind == "slides":
+        return slides_page(nb, name).encode("utf-8")
     return notebook_page(nb, name, links).encode("utf-8")
+
+
+def slides_page(nb: NotebookNode, name: str) -> str:
+    """The notebook as reveal.js slides: sanitized, math as MathML, the pinned reveal.js
+    (a theme without web fonts). Its own inline scripts are allowed by hash (see app)."""
+    from converter.exporters.slides import SlidesExporter
+    from converter.pipeline import Resources
+
+    body, _ = SlidesExporter(sanitize_html=True, math="mathml", reveal_theme="white").from_notebook_node(
+        nb, Resources(name=name))
+    return body
 
 
 def home_page(examples: list[tuple[str, str]], base: str = "") -> str:
