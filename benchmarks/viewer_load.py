@@ -11,7 +11,7 @@ process) on 127.0.0.1, then sends a bounded number of requests with httpx:
 Reports requests/second and p50/p99 latency for each. Nothing leaves loopback.
 
     python benchmarks/viewer_load.py [--concurrency 16] [--requests 2000] [--cold 200]
-                                     [--notebook PATH] [--workers 1] [--against CHECKOUT ...]
+                                     [--notebook PATH] [--workers 1 2] [--against CHECKOUT ...]
 
 ``--against /work/main`` first measures the viewer of another checkout of nbconv with the
 same upstream and load, then this one: a before/after comparison in one run.
@@ -109,11 +109,13 @@ async def run_phase(urls: list[str], concurrency: int) -> tuple[float, list[floa
         return time.perf_counter() - start, latencies, failures
 
 
-def report(name: str, seconds: float, latencies: list[float], failures: int) -> None:
+def report(name: str, seconds: float, latencies: list[float], failures: int) -> float:
+    """Print one phase's line; its requests per second."""
     ordered = sorted(latencies)
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
     print(f"{name:7} {len(latencies):6d} requests  {len(latencies) / seconds:8.1f} req/s  "
           f"p50 {statistics.median(ordered) * 1000:7.1f} ms  p99 {p99 * 1000:7.1f} ms  failures {failures}")
+    return len(latencies) / seconds
 
 
 def main() -> None:
@@ -122,7 +124,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000, help="cached-page requests")
     parser.add_argument("--cold", type=int, default=200, help="cold-render requests")
     parser.add_argument("--notebook", type=Path, default=DEFAULT_NOTEBOOK)
-    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1],
+                        help="server worker counts to measure one after another, e.g. --workers 1 2")
     parser.add_argument("--against", type=Path, action="append", default=[], metavar="CHECKOUT",
                         help="also measure the viewer of this nbconv checkout, first (repeatable)")
     args = parser.parse_args()
@@ -131,26 +134,31 @@ def main() -> None:
 
     upstream = start_upstream(args.notebook.read_bytes())
     print(f"notebook {args.notebook.name} ({args.notebook.stat().st_size:,} bytes), "
-          f"concurrency {args.concurrency}, {args.workers} worker(s)")
+          f"concurrency {args.concurrency}, {os.cpu_count()} cores")
+    cold: dict[tuple[Path, int], float] = {}
     try:
         for checkout in [*args.against, REPO]:
-            measure(checkout, upstream.server_address[1], args)
+            for workers in args.workers:
+                cold[checkout, workers] = measure(checkout, workers, upstream.server_address[1], args)
     finally:
         upstream.shutdown()
+    if 1 in args.workers and 2 in args.workers:
+        ratio = cold[REPO, 2] / cold[REPO, 1]
+        print(f"cold throughput, 2 workers against 1: {ratio:.2f}x (target >= 1.5x: {'met' if ratio >= 1.5 else 'NOT met'})")
 
 
-def measure(checkout: Path, upstream_port: int, args: argparse.Namespace) -> None:
-    """Cached and cold phases against a fresh viewer from ``checkout``."""
+def measure(checkout: Path, workers: int, upstream_port: int, args: argparse.Namespace) -> float:
+    """Cached and cold phases against a fresh viewer from ``checkout``; the cold req/s."""
     port = free_port()
-    viewer = start_viewer(port, args.workers, checkout)
+    viewer = start_viewer(port, workers, checkout)
     try:
         base = f"http://127.0.0.1:{port}/url/127.0.0.1:{upstream_port}/{args.notebook.name}"
-        print(f"viewer from {checkout}")
+        print(f"viewer from {checkout}, {workers} worker(s)")
         time.sleep(2)  # let the viewer finish starting (render processes warm up in the background)
-        asyncio.run(run_phase([base] * args.workers * 2, 1))  # warm: every worker has the page
+        asyncio.run(run_phase([base] * workers * 2, 1))  # warm: every worker has the page
         report("cached", *asyncio.run(run_phase([base] * args.requests, args.concurrency)))
         cold = [f"{base}?cold={i}" for i in range(args.cold)]
-        report("cold", *asyncio.run(run_phase(cold, args.concurrency)))
+        return report("cold", *asyncio.run(run_phase(cold, args.concurrency)))
     finally:
         viewer.terminate()
         viewer.wait(timeout=10)
