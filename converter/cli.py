@@ -31,7 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Convert Jupyter notebooks to other formats.",
         epilog="Exit codes: 0 success, 1 internal error, 2 usage error, 3 unreadable or "
         "invalid notebook, 4 output not writable, 5 template or export error, 6 a cell raised, "
-        "7 cell timeout, 8 kernel not installed, 9 kernel died, 10 LaTeX/PDF compilation failed. "
+        "7 cell timeout, 8 kernel not installed, 9 kernel died, 10 LaTeX/PDF compilation failed, "
+        "12 browser not available (webpdf). "
         "See CLI.md.",
     )
     parser.add_argument("notebooks", nargs="*", metavar="NOTEBOOK",
@@ -53,6 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
     tmpl.add_argument("--theme", choices=("light", "dark"), help="colour theme of the lab template")
     tmpl.add_argument("--template-path", action="append", metavar="DIR",
                       help="search DIR for templates before the shipped ones (repeatable)")
+    webpdf = parser.add_argument_group("webpdf")
+    webpdf.add_argument("--chromium", metavar="PATH",
+                        help="--to webpdf: the Chromium to print with (default: /usr/bin/chromium, else chromium on PATH)")
+    webpdf.add_argument("--paper", choices=("a4", "letter"), help="--to webpdf: paper size (default: a4)")
     content = parser.add_argument_group("content")
     content.add_argument("--clear-output", action="store_true", help="drop outputs and execution counts first")
     content.add_argument("--no-input", action="store_true", help="leave out code cell inputs")
@@ -137,6 +142,8 @@ EXPORTER_OPTIONS = {
     "sanitize_html": "sanitize_html",
     "embed_images": "embed_images",
     "nbformat_minor": "nbformat_minor",
+    "chromium": "chromium",
+    "paper": "paper",
 }
 
 
@@ -161,6 +168,11 @@ def make_exporter(args: argparse.Namespace, sources: dict[str, str], kernels=Non
             options[field] = value
         elif sources.get(dest) == "command line":
             unsupported.append("--" + dest.replace("_", "-"))
+    chromium_source = sources.get("chromium", "default")
+    if chromium_source not in ("default", "command line") and not chromium_source.startswith("env "):
+        from converter.errors import ConfigError  # a project's file is data: it cannot pick a program to run
+
+        raise ConfigError(f"{chromium_source}: chromium can be set only by --chromium or NBCONV_CHROMIUM")
     if unsupported:
         from converter.errors import ExportError
 
