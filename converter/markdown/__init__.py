@@ -20,6 +20,7 @@ PLUGINS = ("table", "strikethrough", "footnotes", "task_lists", "url", math)
 RENDERERS = {
     "html": ("converter.markdown.html", "NotebookHTMLRenderer"),
     "rst": ("converter.markdown.rst", "RSTRenderer"),
+    "asciidoc": ("converter.markdown.asciidoc", "AsciiDocRenderer"),
 
     "latex": ("converter.markdown.latex", "LatexRenderer"),
 }
