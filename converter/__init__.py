@@ -28,6 +28,7 @@ _EXPORTS = {
     "Exporter": "converter.exporters.base",
     "TemplateExporter": "converter.exporters.base",
     "HTMLExporter": "converter.exporters.html",
+    "SlidesExporter": "converter.exporters.slides",
     "RSTExporter": "converter.exporters.rst",
     "MarkdownExporter": "converter.exporters.markdown",
     "ScriptExporter": "converter.exporters.script",

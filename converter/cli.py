@@ -52,6 +52,17 @@ def build_parser() -> argparse.ArgumentParser:
     tmpl.add_argument("--template", metavar="NAME", help="template name, e.g. lab (default) or basic")
     tmpl.add_argument("--template-file", metavar="FILE", help="a Jinja template file to render with")
     tmpl.add_argument("--theme", choices=("light", "dark"), help="colour theme of the lab template")
+    tmpl.add_argument("--math", choices=("mathjax", "mathml"),
+                      help="HTML math: typeset by MathJax in the browser (default), or MathML made here (no script)")
+    tmpl.add_argument("--mathjax-url", metavar="URL", help="MathJax script to load (a local or self-hosted copy)")
+    slides = parser.add_argument_group("slides (--to slides)")
+    slides.add_argument("--reveal-prefix", metavar="URL|DIR",
+                        help="where reveal.js is: a URL or a folder (default: a pinned version on a CDN)")
+    slides.add_argument("--reveal-theme", metavar="NAME", help="reveal.js theme (default: simple)")
+    slides.add_argument("--reveal-transition", metavar="NAME",
+                        help="none, fade, slide (default), convex, concave or zoom")
+    slides.add_argument("--reveal-scroll", action="store_true", help="let long slides scroll")
+    slides.add_argument("--reveal-number", metavar="FORMAT", help="show slide numbers: h.v, h/v, c or c/t")
     tmpl.add_argument("--template-path", action="append", metavar="DIR",
                       help="search DIR for templates before the shipped ones (repeatable)")
     webpdf = parser.add_argument_group("webpdf")
@@ -141,6 +152,13 @@ EXPORTER_OPTIONS = {
     "no_prompt": "no_prompt",
     "sanitize_html": "sanitize_html",
     "embed_images": "embed_images",
+    "math": "math",
+    "mathjax_url": "mathjax_url",
+    "reveal_url_prefix": "reveal_prefix",
+    "reveal_theme": "reveal_theme",
+    "reveal_transition": "reveal_transition",
+    "reveal_scroll": "reveal_scroll",
+    "reveal_number": "reveal_number",
     "nbformat_minor": "nbformat_minor",
     "chromium": "chromium",
     "paper": "paper",
@@ -253,7 +271,7 @@ def destination(job: Job, args: argparse.Namespace, extension: str) -> Path | No
         base = Path(job.source).parent
     if args.output:
         name = Path(args.output)
-        if name.suffix != extension:
+        if not name.name.endswith(extension):
             name = name.with_name(name.name + extension)
         return base / name
     stem = "notebook" if job.source == STDIN else Path(job.source).stem
@@ -291,6 +309,8 @@ def convert_one(job: Job, exporter, args: argparse.Namespace) -> str | None:
             write_atomic(target, exporter.render(nb, resources))  # like papermill: see how far it got
             message += f" (partly executed notebook written to {target})"
         raise type(error)(message) from error
+    for warning in resources.extra.get("warnings", ()):
+        print(f"nbconv: warning: {job.label}: {warning}", file=sys.stderr)
     if target is None:
         stream = sys.stdout.buffer
         stream.write(encode_text(body))

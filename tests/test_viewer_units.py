@@ -56,7 +56,7 @@ def test_allowed_networks_override_the_class():
 
 
 def test_mathml_keeps_no_markup_from_the_tex_source():
-    from converter.viewer.mathml import tex_to_mathml
+    from converter.filters.mathml import tex_to_mathml
 
     out = tex_to_mathml(r"$\text{<script>alert(1)</script>} a<b$")
     assert "<script" not in out
@@ -69,13 +69,13 @@ def test_mathml_keeps_no_markup_from_the_tex_source():
 
 
 def test_unconvertible_tex_stays_visible_as_escaped_source():
-    from converter.viewer.mathml import tex_to_mathml
+    from converter.filters.mathml import tex_to_mathml
 
-    assert tex_to_mathml(r"$\text{<b}$") == '<code class="nbconv-math-source">$\\text{&lt;b}$</code>'
+    assert tex_to_mathml(r"$\undefinedcommand{<b}$") == '<code class="nbconv-math-source">$\\undefinedcommand{&lt;b}$</code>'
 
 
 def test_render_math_replaces_only_the_template_math_elements():
-    from converter.viewer.mathml import render_math
+    from converter.filters.mathml import render_math
 
     body = ('<p>x <span class="math-inline">$a &lt; b$</span></p>'
             '<div class="math-display">\\[c^2\\]</div>'

@@ -17,6 +17,7 @@ from converter.pipeline import Resources
 # format name -> (module, class, one-line description)
 BUILTIN = {
     "html": ("converter.exporters.html", "HTMLExporter", "HTML page (lab template) or fragment (basic)"),
+    "slides": ("converter.exporters.slides", "SlidesExporter", "reveal.js slides from the cells' slideshow metadata"),
     "rst": ("converter.exporters.rst", "RSTExporter", "reStructuredText for Sphinx and docutils"),
     "markdown": ("converter.exporters.markdown", "MarkdownExporter", "Markdown with fenced code and extracted images"),
     "script": ("converter.exporters.script", "ScriptExporter", "the code as a script in the notebook's language"),

@@ -41,7 +41,7 @@ def render_template(name: str, **context: Any) -> str:
 def notebook_page(nb: NotebookNode, name: str, links: Links) -> str:
     """The sanitized notebook body, math as MathML, inside the viewer frame."""
     from converter.pipeline import Resources
-    from converter.viewer.mathml import render_math
+    from converter.filters.mathml import render_math
 
     body, _ = _body_exporter().from_notebook_node(nb, Resources(name=name))
     title = nb.metadata.get("title")
