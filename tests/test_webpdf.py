@@ -143,6 +143,25 @@ def test_a_300_character_line_loses_no_text(printing, tmp_path):
     assert "RIGHTMOSTWORD" in [word for word, _, _ in words]  # the 1800px box was zoomed out to fit
 
 
+def test_math_is_typeset_as_mathml(printing, tmp_path):
+    nb = notebook(markdown("Inline $\\alpha^2 + \\beta$ and\n\n$$\\sum_{i=1}^{n} \\gamma_i$$"),
+                  code("f()", outputs=[v4.new_output("display_data", data={"text/latex": "$\\delta$",
+                                                                         "text/plain": "d"})]))
+    done = run_nbconv("--to", "webpdf", write(nb, tmp_path / "math.ipynb"))
+    assert done.returncode == 0, done.stderr.decode()
+    text = unicodedata.normalize("NFKC", pdf_text(tmp_path / "math.pdf"))  # mathematical italic 𝛼 is α
+    assert all(symbol in text for symbol in "\u03b1\u03b2\u2211\u03b3\u03b4")  # α β ∑ γ δ
+    assert "\\alpha" not in text and "\\sum" not in text and "$" not in text
+
+
+def test_webpdf_refuses_mathjax():
+    from converter import WebPDFExporter
+    from converter.errors import ExportError
+
+    with pytest.raises(ExportError, match="prints math as MathML"):
+        WebPDFExporter(math="mathjax")
+
+
 # -- nothing from the network, no notebook scripts ---------------------------------
 
 class RecordingHandler(http.server.BaseHTTPRequestHandler):

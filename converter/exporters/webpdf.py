@@ -20,7 +20,6 @@ from typing import Any, Callable, ClassVar
 
 from converter.errors import BrowserError, ExportError
 from converter.exporters.html import HTMLExporter
-from converter.filters.mime import SCRIPT_MIMETYPES
 from converter.notebook import NotebookNode
 from converter.pipeline import Resources
 
@@ -90,22 +89,18 @@ class WebPDFExporter(HTMLExporter):
 
     template: str = "webpdf"
     embed_images: bool = True
-    mathjax_url: str = ""
+    math: str = "mathml"
     chromium: str | None = None
     paper: str = "a4"
     browser_timeout: float = 120.0
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        if self.math != "mathml":
+            raise ExportError(f"--to webpdf prints math as MathML (got math={self.math!r}): "
+                              "the browser that prints loads no script and nothing from the network")
         if self.paper.lower() not in PAPERS:
             raise ExportError(f"unknown paper size {self.paper!r} (choose from {', '.join(PAPERS)})")
-
-    def template_context(self, nb: NotebookNode, resources: Resources) -> dict[str, Any]:
-        """As the HTML page, without the representations that only scripts can draw."""
-        context = super().template_context(nb, resources)
-        context["mime_priority"] = tuple(m for m in context["mime_priority"] if m not in SCRIPT_MIMETYPES)
-        context["widget_state"] = None
-        return context
 
     def render(self, nb: NotebookNode, resources: Resources) -> bytes:
         html = super().render(nb, resources)
