@@ -65,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     slides.add_argument("--reveal-number", metavar="FORMAT", help="show slide numbers: h.v, h/v, c or c/t")
     tmpl.add_argument("--template-path", action="append", metavar="DIR",
                       help="search DIR for templates before the shipped ones (repeatable)")
-    webpdf = parser.add_argument_group("webpdf")
+    webpdf = parser.add_argument_group("webpdf (--to webpdf)")
     webpdf.add_argument("--chromium", metavar="PATH",
                         help="--to webpdf: the Chromium to print with (default: /usr/bin/chromium, else chromium on PATH)")
     webpdf.add_argument("--paper", choices=("a4", "letter"), help="--to webpdf: paper size (default: a4)")
