@@ -49,6 +49,8 @@ _LINE_START = re.compile(
     re.VERBOSE,
 )
 _WORD = re.compile(r"\w")
+# amsmath environments that make their own display, even when written inside $...$
+_DISPLAY_ENVIRONMENT = re.compile(r"\\begin\{(?:equation|align|alignat|flalign|gather|multline|eqnarray)\*?\}")
 
 
 @dataclass
@@ -298,7 +300,8 @@ class AsciiDocRenderer(BaseRenderer):
             return image
         out, run = "", []
         for child in children:  # display math inside a paragraph becomes its own block
-            if child["type"] == "inline_math" and is_display(child["raw"]):
+            if child["type"] == "inline_math" and (is_display(child["raw"]) or
+                                                   _DISPLAY_ENVIRONMENT.match(strip_delimiters(child["raw"]))):
                 out += self._text_block(run, state) + self._math_block(child["raw"])
                 run = []
             else:
@@ -334,6 +337,8 @@ class AsciiDocRenderer(BaseRenderer):
         title = self.inline(token["children"], state).replace(" +\n", " ").strip()
         if not title:
             return ""
+        if title.endswith("="):  # a trailing = would read as the closing marks of a symmetric title
+            title = title[:-1] + "&#61;"
         if state.env["adoc_nested"]:  # sections cannot live in lists or quotes
             return f"[discrete]\n{'=' * min(token['attrs']['level'] + 1, 6)} {title}\n\n"
         level = state.env["adoc_document"].section_level(token["attrs"]["level"])
