@@ -107,8 +107,9 @@ def benchmark(args: argparse.Namespace, spawner: Spawner, scratch: Path) -> int:
         log("no case matches --cases; see --list")
         return 2
 
-    needs_pandoc = any(c.name.split(":")[0] in ("latex", "rst") for c in chosen)
-    baseline = None if args.no_baseline else tools.nbconvert(needs_pandoc, log)
+    needs_pandoc = any(c.name.split(":")[0] in ("latex", "rst", "asciidoc") for c in chosen)
+    webpdf = any(c.name.startswith("webpdf:") for c in chosen)
+    baseline = None if args.no_baseline else tools.nbconvert(needs_pandoc, log, webpdf=webpdf)
     runners = [ours] + ([baseline] if baseline else [])
     machine = machine_info(runs, baseline)
 

@@ -163,6 +163,13 @@ def test_math_becomes_stem(tmp_path, asciidoctor):
                                            "\\[x^2\\]"]
 
 
+def test_an_environment_in_dollars_is_a_display_block(tmp_path, asciidoctor):
+    nb = notebook(markdown("### Display\n\n$\\begin{align}\nx &= 1\n\\end{align}$"))
+    text, page = convert(tmp_path, asciidoctor, nb)
+    assert "[stem]\n++++\n\\begin{align}\nx &= 1\n\\end{align}\n++++" in text
+    assert len(by_class(page, "stemblock")) == 1
+
+
 def test_tables_keep_rows_header_and_pipes(tmp_path, asciidoctor):
     nb = notebook(markdown("| a | b |\n|:--|--:|\n| `x\\|y` | 1 \\| 2 |\n| **bold** | |"))
     _, page = convert(tmp_path, asciidoctor, nb)
