@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from converter.exporters.base import TemplateExporter
-from converter.markdown.asciidoc import AsciiDocDocument, delimited, url_target
+from converter.markdown.asciidoc import AsciiDocDocument
+from converter.markdown.asciidoc_text import delimited, url_target
 from converter.notebook import NotebookNode
 from converter.pipeline import Resources
 
