@@ -127,37 +127,51 @@ class WebPDFExporter(HTMLExporter):
         return result["pdf"]
 
     def _print(self, html: str, executable: str, sync_playwright: Callable[[], Any], resources: Resources) -> bytes:
-        from playwright.sync_api import Error as PlaywrightError
-
-        fmt, width_mm = PAPERS[self.paper.lower()]
-        width_px = round((width_mm - 2 * MARGIN_MM) * _CSS_PX_PER_MM)
-        timeout_ms = self.browser_timeout * 1000
         with tempfile.TemporaryDirectory(prefix="nbconv-webpdf-") as temp:
             page_file = Path(temp) / "notebook.html"
             page_file.write_text(html, encoding="utf-8")
-            page_url = page_file.as_uri()
-            with sync_playwright() as playwright:
+            try:
+                playwright = sync_playwright().start()
+            except Exception as error:  # its driver (a bundled node) could not run
+                raise BrowserError(f"playwright could not start: {_first_line(error)}") from None
+            try:
+                browser = self._launch(playwright, executable)
                 try:
-                    browser = playwright.chromium.launch(executable_path=executable, args=list(CHROMIUM_ARGS),
-                                                         headless=True, timeout=timeout_ms)
-                except PlaywrightError as error:
-                    raise BrowserError(f"{executable} did not start: {_first_line(error)}") from None
-                try:
-                    context = browser.new_context(java_script_enabled=False, offline=True, service_workers="block",
-                                                  viewport={"width": width_px, "height": 1000})
-                    context.set_default_timeout(timeout_ms)
-                    context.route("**/*", lambda route: _only_the_page(route, page_url))
-                    page = context.new_page()
-                    page.emulate_media(media="print")
-                    page.goto(page_url, wait_until="load")
-                    page.evaluate(_FIT_WIDE_BOXES)
-                    margin = f"{MARGIN_MM}mm"
-                    return page.pdf(format=fmt, print_background=True,
-                                    margin={"top": margin, "bottom": margin, "left": margin, "right": margin})
-                except PlaywrightError as error:
-                    raise ExportError(f"{resources.name}: printing in {executable} failed: {_first_line(error)}") from None
+                    return self._print_page(browser, page_file.as_uri(), executable, resources)
                 finally:
                     browser.close()
+            finally:
+                playwright.stop()
+
+    def _launch(self, playwright: Any, executable: str) -> Any:
+        from playwright.sync_api import Error as PlaywrightError
+
+        try:
+            return playwright.chromium.launch(executable_path=executable, args=list(CHROMIUM_ARGS), headless=True,
+                                              timeout=self.browser_timeout * 1000)
+        except PlaywrightError as error:
+            raise BrowserError(f"{executable} did not start: {_first_line(error)}") from None
+
+    def _print_page(self, browser: Any, page_url: str, executable: str, resources: Resources) -> bytes:
+        """Load the page with scripts and every other URL off, fit wide boxes, print."""
+        from playwright.sync_api import Error as PlaywrightError
+
+        fmt, width_mm = PAPERS[self.paper.lower()]
+        width_px = round((width_mm - 2 * MARGIN_MM) * _CSS_PX_PER_MM)  # lay out at the printed width
+        margin = f"{MARGIN_MM}mm"
+        try:
+            context = browser.new_context(java_script_enabled=False, offline=True, service_workers="block",
+                                          viewport={"width": width_px, "height": 1000})
+            context.set_default_timeout(self.browser_timeout * 1000)
+            context.route("**/*", lambda route: _only_the_page(route, page_url))
+            page = context.new_page()
+            page.emulate_media(media="print")
+            page.goto(page_url, wait_until="load")
+            page.evaluate(_FIT_WIDE_BOXES)
+            return page.pdf(format=fmt, print_background=True,
+                            margin={"top": margin, "bottom": margin, "left": margin, "right": margin})
+        except PlaywrightError as error:
+            raise ExportError(f"{resources.name}: printing in {executable} failed: {_first_line(error)}") from None
 
 
 def _only_the_page(route: Any, page_url: str) -> None:
