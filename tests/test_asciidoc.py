@@ -88,6 +88,7 @@ LITERAL_TEXTS = [
     "&amp;#42; is written as is, &copy; is \u00a9 and &#x3C;&#60;x>> is no xref",
     "curly `+not passthrough+` text",
     "x:y[z] and a[1] and arr[0][1]",
+    "escaped \\$\\$5\\$\\$ dollars, x -> y <= z (C) a -- b and so... on",
 ]
 
 LINE_STARTS = [
@@ -113,6 +114,34 @@ def test_text_that_looks_like_asciidoc_is_shown_as_written(text, asciidoctor, tm
     page = to_html(asciidoctor, tmp_path / "t.adoc")
     paragraphs = [text_of(p) for p in page.iter("p")]
     assert paragraphs == [expected]
+
+
+def test_random_text_survives_asciidoctor(asciidoctor, tmp_path):
+    """Seeded random strings of markup characters: Asciidoctor shows what the HTML renderer shows."""
+    import json
+    import random
+    import shutil
+
+    ruby = shutil.which("ruby")
+    need(ruby is not None, "ruby not found (Debian package ruby, a dependency of asciidoctor)")
+    pieces = list("ab c*_`#^~+{}[]()<>:;&|\\.=-/'\"!,12 xy") + [
+        "http://x.y", "link:", "foo::", "((", "<<", "&amp;", "&#42;", "{empty}", "NOTE: ", "++", "**", "__",
+        "``", "->", "(C)", "...", "--", "image:", "pass:[", "footnote:[", "[[", "]]", "kbd:["]  # math: its own tests
+    chance = random.Random(16)
+    texts = ["Z " + "".join(chance.choice(pieces) for _ in range(chance.randint(3, 25))) for _ in range(400)]
+    script = ("require 'asciidoctor'; require 'json'; docs = JSON.parse(STDIN.read); "
+              "puts JSON.generate(docs.map { |d| Asciidoctor.convert(d, safe: :safe, standalone: false) })")
+    documents = [render_markdown(text, "asciidoc") for text in texts]
+    done = subprocess.run([ruby, "-e", script], input=json.dumps(documents), capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0 and not done.stderr, done.stderr
+    wrong = []
+    for text, document, page in zip(texts, documents, json.loads(done.stdout)):
+        expected = "".join(text_of(p) for p in parse(render_markdown(text, "html")).iter("p"))
+        shown = "".join(text_of(p) for p in parse(page).iter("p")).replace("\u2019", "'")  # smart apostrophes
+        if comparable(expected) != comparable(shown):
+            wrong.append((text, document, shown))
+    assert not wrong
 
 
 # -- structure ------------------------------------------------------------------------

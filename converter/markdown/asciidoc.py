@@ -15,7 +15,8 @@ from typing import Any, Iterable
 from mistune.core import BaseRenderer
 
 from converter.markdown import resolve_image_token
-from converter.markdown.asciidoc_text import bracket_text, delimited, escape_text, guard_line, literal_code, url_target
+from converter.markdown.asciidoc_text import (bracket_text, delimited, escape_text, guard_line, inline_image_target,
+                                              link_target, literal_code, url_target)
 from converter.markdown.math import is_display, strip_delimiters
 
 # Deepest section AsciiDoc has: level 5 (``======``); deeper headings become discrete ones.
@@ -23,6 +24,13 @@ MAX_SECTION_LEVEL = 5
 
 _SPACES = re.compile(r"\s*\n\s*")
 _WORD = re.compile(r"\w")
+_PLAIN = ("text", "escaped_dollar")
+# Characters next to a constrained mark that stop it pairing, (before, after) for other marks and for
+# backticks; < > & count because Asciidoctor has made them &lt; &gt; &amp; (ending in ;) by then.
+_BLOCKS_CONSTRAINED = {
+    False: (re.compile(r"[\w;:}<>&]"), re.compile(r"\w")),
+    True: (re.compile(r"[\w;:}<>&\"'`]"), re.compile(r"[\w\"'`]")),
+}
 # amsmath environments that make their own display, even when written inside $...$
 _DISPLAY_ENVIRONMENT = re.compile(r"\\begin\{(?:equation|align|alignat|flalign|gather|multline|eqnarray)\*?\}")
 
@@ -97,10 +105,14 @@ class AsciiDocRenderer(BaseRenderer):
 
     # -- inline ---------------------------------------------------------------
 
-    def inline(self, tokens: list[dict[str, Any]], state: Any) -> str:
-        """Inline tokens joined; a mark touching a word character is doubled (unconstrained)."""
+    def inline(self, tokens: list[dict[str, Any]], state: Any, nested: bool = False) -> str:
+        """Inline tokens joined; a mark touching a word character, or inside another mark, is
+        doubled (unconstrained)."""
         pieces: list[tuple[str, dict[str, Any] | None]] = []
-        for token in tokens:
+        for before, token, after in zip([None, *tokens], tokens, [*tokens[1:], None]):
+            if token["type"] in _PLAIN:  # the plain text around it, for escapes that span the split
+                token["adoc_before"] = before["raw"][-1:] if before and before["type"] in _PLAIN else ""
+                token["adoc_after"] = after["raw"][:3] if after and after["type"] in _PLAIN else ""
             if token["type"] in _MARKS:
                 pieces.append(("", token))
             else:
@@ -112,25 +124,34 @@ class AsciiDocRenderer(BaseRenderer):
             if token is None:
                 out += text
                 continue
-            following = pieces[index + 1][0][:1] if index + 1 < len(pieces) else ""
-            unconstrained = bool(_WORD.match(out[-1:]) or _WORD.match(following))
-            out += self._marked(token, state, unconstrained)
+            following = ""
+            if index + 1 < len(pieces):
+                text_after, mark_after = pieces[index + 1]
+                following = text_after[:1] or ("[" if mark_after["type"] == "strikethrough" else _MARKS[mark_after["type"]])
+            before, after = _BLOCKS_CONSTRAINED[token["type"] == "codespan"]
+            out += self._marked(token, state, nested or bool(before.match(out[-1:]) or after.match(following)))
         return out
 
     def _marked(self, token: dict[str, Any], state: Any, unconstrained: bool) -> str:
         if token["type"] == "codespan":
-            code = _SPACES.sub(" ", token["raw"]).strip()
-            return literal_code(code, unconstrained) if code else ""
-        body = self.inline(token["children"], state).strip()
-        if not body:
-            return ""
-        mark = _MARKS[token["type"]] * (2 if unconstrained or not _WORD.match(body[0] + body[-1]) else 1)
+            code = token["raw"].replace("\n", " ")
+            return literal_code(code, unconstrained) if code.strip() else ""
+        open_marks = state.env.setdefault("adoc_open_marks", [])
+        open_marks.append(token["type"])
+        try:
+            body = self.inline(token["children"], state, nested=True).strip()
+        finally:
+            open_marks.pop()
+        if not body or token["type"] in open_marks:  # the same mark cannot nest in AsciiDoc
+            return body
+        mark = _MARKS[token["type"]] * (2 if unconstrained else 1)
         role = "[.line-through]" if token["type"] == "strikethrough" else ""
         return f"{role}{mark}{body}{mark}"
 
     def text(self, token: dict[str, Any], state: Any) -> str:
         env = state.env
-        return escape_text(token["raw"], env["adoc_brackets"] > 0)
+        return escape_text(token["raw"], env["adoc_brackets"] > 0, token.get("adoc_before", ""),
+                           token.get("adoc_after", ""))
 
     escaped_dollar = text  # a literal $ is plain text in AsciiDoc
 
@@ -153,17 +174,15 @@ class AsciiDocRenderer(BaseRenderer):
         text = self._bracketed(token["children"], state)
         if not url:
             return text
-        target = url_target(url)
-        if not re.match(r"(?:https?|ftp|irc|mailto):", target):
-            target = "link:" + target
-        elif _plain(token["children"]).strip() == url:
-            text = ""  # an autolink: the macro shows its URL
-        return f"{target}[{text}]"
+        target = link_target(url)
+        if _plain(token["children"]).strip() == url == target[2:-2]:
+            return f"link:{target}[]"  # an autolink: the macro shows its URL
+        return f"link:{target}[{bracket_text(text)}]"
 
     def _bracketed(self, tokens: list[dict[str, Any]], state: Any) -> str:
         state.env["adoc_brackets"] += 1
         try:
-            return bracket_text(self.inline(tokens, state))
+            return self.inline(tokens, state)
         finally:
             state.env["adoc_brackets"] -= 1
 
@@ -171,11 +190,11 @@ class AsciiDocRenderer(BaseRenderer):
         url = token["attrs"]["url"]
         if not url:
             return ""
-        return f"image:{url_target(url)}[{self._alt(token)}]"
+        return f"image:{inline_image_target(url)}[{self._alt(token)}]"
 
     @staticmethod
     def _alt(token: dict[str, Any]) -> str:
-        return bracket_text(escape_text(_plain(token["children"]), in_brackets=True))
+        return bracket_text(escape_text(_plain(token["children"]), in_brackets=True), attributes=True)
 
     def footnote_ref(self, token: dict[str, Any], state: Any) -> str:
         """The note's own text in a ``footnote:[...]`` at the reference, as AsciiDoc writes notes."""
