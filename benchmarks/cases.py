@@ -15,7 +15,7 @@ from typing import Callable
 from benchmarks.tools import Tool
 
 # Formats timed besides HTML, once nbconv's get_exporter knows them.
-OTHER_FORMATS = ("latex", "rst")
+OTHER_FORMATS = ("latex", "rst", "slides")
 # Timed on the typical notebook only (issue 16); webpdf is mostly a browser start.
 TYPICAL_ONLY_FORMATS = ("webpdf", "asciidoc")
 # Extra arguments per tool and format: nbconvert prints on letter paper and, as root, needs no sandbox.
@@ -84,6 +84,14 @@ def _convert(fmt: str, paths: list[Path], jobs: int | None = None) -> Callable[[
     return argv
 
 
+def _mathml(path: Path) -> Callable[[Tool, Path], list[str]]:
+    def argv(tool: Tool, out: Path) -> list[str]:
+        math = ["--math", "mathml"] if tool.name == "nbconv" else []
+        return tool.command("--to", "html", *math, str(path), "--output-dir", str(out))
+
+    return argv
+
+
 def build_cases(singles: dict[str, Path], batch: list[Path], formats: list[str], jobs: int) -> list[Case]:
     """Every case, in table order; ``singles`` maps a case suffix to one notebook."""
     cases = [Case("version", "print the version", 0, argv=lambda tool, out: tool.command("--version"))]
@@ -95,6 +103,10 @@ def build_cases(singles: dict[str, Path], batch: list[Path], formats: list[str],
         if fmt == "html":
             cases.append(Case("html:batch", f"--to html, {len(batch)} notebooks in one command (nbconv -j {jobs})",
                               len(batch), argv=_convert(fmt, batch, jobs)))
+    for name in ("typical", "long_markdown"):  # issue 16: --math mathml against the same page with MathJax
+        if name in singles:
+            cases.append(Case(f"html-mathml:{name}", f"--to html --math mathml {singles[name].name} "
+                              "(nbconvert: --to html)", 1, argv=_mathml(singles[name])))
     for name in ("typical", "big_outputs", "long_markdown", "images"):
         if name in singles:
             cases.append(Case(f"inproc-html:{name}", f"warm from_notebook_node, {singles[name].name}", 1,

@@ -6,6 +6,8 @@ import json
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import PageWatch, corpus_notebooks, run_nbconv
 
@@ -119,6 +121,15 @@ def test_tags_labels_and_references_resolve_across_the_page(tmp_path):
 def test_line_breaks_outside_environments_make_rows_without_backslashes():
     out = convert(r"$$a = b \\ c = d \\$$")
     assert out.count("<mtr>") == 2 and "\\" not in out
+    spaced = convert(r"$$\begin{aligned} a &= b \\[4pt] c &= d \cr e &= f \end{aligned}$$")
+    assert spaced.count("<mtr>") == 3 and "4pt" not in spaced
+
+
+def test_signs_bars_and_limits_are_spaced_as_tex_spaces_them():
+    out = convert(r"$$z = -\beta + |q| - \left( \sum_{k=1}^n a_k \right)$$")
+    assert '<mo>=</mo><mo form="prefix">\u2212</mo><mi>\u03b2</mi><mo>+</mo>' in out  # unary minus, binary plus
+    assert '<mo stretchy="false" form="prefix">|</mo><mi>q</mi><mo stretchy="false" form="postfix">|</mo><mo>\u2212</mo>' in out
+    assert '<munderover><mo movablelimits="true">\u2211</mo>' in out  # limits under and over in display
 
 
 def test_tex_markup_never_becomes_elements():
@@ -198,3 +209,41 @@ def test_mathml_pages_load_nothing_from_the_network(tmp_path, browser, path):
         assert watch.page.evaluate("document.querySelectorAll('math').length") == page.read_text().count("<math ")
     finally:
         watch.close()
+
+
+TEX_PIECES = ["x", "^", "_", "{", "}", "&", "\\\\", "$", "\\text{", "\\frac", "\\begin{align}", "\\end{align}",
+              "\\begin{pmatrix}", "\\end{pmatrix}", "\\begin{cases}", "\\end{cases}", "\\label{a}", "\\tag{1}",
+              "\\eqref{a}", "\\operatorname{f}", "\\mathbb{R}", "\\boldsymbol{\\alpha}", "\\left(", "\\right)",
+              "<script>", "\" onload=\"x", "&amp;", "\\href{javascript:x}{y}", "\\", " ", "\n", "=", "\\sqrt",
+              "\\nbconvslota", "\\begin{array}{lc}", "\\end{array}", "\\cr", "\\mathrm{d}", "\u202e"]
+
+
+@settings(max_examples=300, derandomize=True, deadline=None, database=None)
+@given(st.lists(st.sampled_from(TEX_PIECES), max_size=30).map("".join), st.sampled_from(["$", "$$"]))
+def test_any_tex_gives_allowed_mathml_or_its_source(tex, delimiter):
+    import xml.etree.ElementTree as ElementTree
+
+    from converter.filters.mathml import FALLBACK_CLASS, MATHML_ATTRIBUTES, MATHML_TAGS
+    from converter.filters.mathml_tex import CELL_STYLE
+
+    out = convert(delimiter + tex + delimiter)
+    root = ElementTree.fromstring(out)
+    if root.tag == "code":
+        assert root.get("class") == FALLBACK_CLASS and root.text == delimiter + tex + delimiter
+        return
+    for element in root.iter():
+        assert element.tag in MATHML_TAGS
+        for name, value in element.attrib.items():
+            assert name in MATHML_ATTRIBUTES or (name == "style" and value in CELL_STYLE.values())
+
+
+def test_math_is_an_html_option_checked_by_name(tmp_path):
+    from converter.errors import ExportError
+    from converter.exporters.html import HTMLExporter
+
+    with pytest.raises(ExportError, match="unknown math mode 'katex'"):
+        HTMLExporter(math="katex")
+    source = tmp_path / "m.ipynb"
+    source.write_text(notebook("$x$"), encoding="utf-8")
+    done = run_nbconv("--to", "latex", "--math", "mathml", source)
+    assert done.returncode == 5 and "--to latex does not support --math" in done.stderr.decode()

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from conftest import PageWatch, need, run_nbconv
+from conftest import PageWatch, corpus_notebooks, need, run_nbconv
 
 # (slide_type, cell type, source); a notes cell before the first slide belongs to it
 CELLS = [
@@ -122,6 +122,40 @@ def test_reveal_shows_the_slides_subslides_fragments_and_notes_the_metadata_asks
     assert not any(found["notes"][2:])
     assert "NOTE-" not in found["text"]  # notes are for the speaker view only
     assert number.replace(" ", "") == "1/6"
+
+
+def expected_structure(cells: list[dict]) -> list[list[int]]:
+    """Fragments per subslide per slide, counted from the metadata by Jupyter's rules."""
+    slides: list[list[int]] = []
+    for cell in cells:
+        kind = (cell.get("metadata", {}).get("slideshow") or {}).get("slide_type", "-")
+        if kind in ("skip", "notes"):
+            continue
+        if not slides or kind == "slide":
+            slides.append([0])
+        elif kind == "subslide":
+            slides[-1].append(0)
+        elif kind == "fragment":
+            slides[-1][-1] += 1
+    return slides
+
+
+SLIDE_DECKS = [p for p in corpus_notebooks() if p.values[0] is None or "slideshow" in p.values[0].read_text()]
+
+
+@pytest.mark.parametrize("path", SLIDE_DECKS)
+def test_corpus_slide_decks_have_the_structure_their_metadata_says(tmp_path, browser, reveal_dir, path):
+    (tmp_path / "reveal.js").symlink_to(reveal_dir, target_is_directory=True)
+    done = run_nbconv("--to", "slides", "--reveal-prefix", "reveal.js", "--output-dir", tmp_path, path)
+    assert done.returncode == 0, done.stderr.decode()
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    watch = open_slides(browser, tmp_path / f"{path.stem}.slides.html")
+    try:
+        found = structure(watch)
+        assert watch.errors == []
+    finally:
+        watch.close()
+    assert found["fragments"] == expected_structure(cells)
 
 
 def test_mathml_slides_load_nothing_from_the_network(tmp_path, browser, reveal_dir):

@@ -74,13 +74,13 @@ class MathRenderer:
         pieces.append(body[position:])
         converted = {}
         for index in formulas:  # labels first, so a reference may come before its equation
-            converted[index], labels = _convert_cached(pieces[index], ())
+            converted[index], labels = _convert(pieces[index], ())
             self.labels.update(labels)
         for index in formulas:
             tex = pieces[index]
             refs = tuple(sorted({(label, self.labels[label]) for label in _REFERENCE.findall(tex)
                                  if label in self.labels})) if "ref" in tex and self.labels else ()
-            pieces[index] = _convert_cached(tex, refs)[0] if refs else converted[index]
+            pieces[index] = _convert(tex, refs)[0] if refs else converted[index]
             self.failures += pieces[index].startswith("<code")
         return "".join(pieces)
 
@@ -92,11 +92,19 @@ def render_math(body: str) -> str:
 
 def tex_to_mathml(raw: str) -> str:
     """One formula, with its delimiters, as MathML; unconvertible TeX as escaped source."""
-    return _convert_cached(raw, ())[0]
+    return _convert(raw, ())[0]
 
 
-@lru_cache(maxsize=4096)
-def _convert_cached(raw: str, refs: tuple[tuple[str, str], ...]) -> tuple[str, dict[str, str]]:
+# Short formulas repeat (x, $n$, ...): up to 1024 of them are remembered, which bounds the
+# memory a long-running viewer process spends on them to about 10 MB.
+CACHED_FORMULA = 500  # characters
+
+
+def _convert(raw: str, refs: tuple[tuple[str, str], ...]) -> tuple[str, dict[str, str]]:
+    return (_convert_remembered if len(raw) <= CACHED_FORMULA else _convert_once)(raw, refs)
+
+
+def _convert_once(raw: str, refs: tuple[tuple[str, str], ...]) -> tuple[str, dict[str, str]]:
     if len(raw) <= MAX_FORMULA:
         try:
             element, labels = convert_formula(raw, dict(refs))
@@ -104,6 +112,9 @@ def _convert_cached(raw: str, refs: tuple[tuple[str, str], ...]) -> tuple[str, d
         except Exception:  # latex2mathml raises many types on TeX it does not understand
             pass
     return f'<code class="{FALLBACK_CLASS}">{html.escape(raw)}</code>', {}
+
+
+_convert_remembered = lru_cache(maxsize=1024)(_convert_once)
 
 
 def safe_mathml(markup: str | ElementTree.Element) -> str:

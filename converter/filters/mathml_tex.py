@@ -18,11 +18,13 @@ does not know (it would print ``\\foo``) makes the formula fail, so it is shown 
 
 from __future__ import annotations
 
+import html
 import re
 import xml.etree.ElementTree as ElementTree
 from typing import Optional
 
-from converter.filters.tex import ROW_ENDS, Environment, Group, Node, TexError, next_argument, parse, plain_text, split_table
+from converter.filters.tex import (ROW_ENDS, Environment, Group, Node, next_argument, parse, plain_text,
+                                  split_table)
 from converter.filters.unicode_math import styled_text
 from converter.markdown.math import is_display, strip_delimiters
 
@@ -44,11 +46,16 @@ Element = ElementTree.Element
 SLOT = "\\nbconvslot"
 _UNKNOWN_COMMAND = re.compile(r"\\[A-Za-z\s]")
 
+SIGNS = {"\u2212", "+", "\u00b1", "\u2213"}
+LARGE_OPERATORS = set("\u2211\u220f\u2210\u22c0\u22c1\u22c2\u22c3\u2a00\u2a01\u2a02\u2a04\u2a06") | {
+    "lim", "max", "min", "sup", "inf", "det", "gcd", "Pr", "liminf", "limsup", "argmax", "argmin"}
+LIMITS_BELOW = {"msub": "munder", "msup": "mover", "msubsup": "munderover"}
 ALIGNED = {"align", "align*", "aligned", "split", "flalign", "flalign*", "alignat", "alignat*", "alignedat"}
 GATHERED = {"gather", "gather*", "gathered", "multline", "multline*"}
 MATRICES = {"matrix": ("", ""), "pmatrix": ("(", ")"), "bmatrix": ("[", "]"), "Bmatrix": ("{", "}"),
             "vmatrix": ("|", "|"), "Vmatrix": ("\u2016", "\u2016"), "smallmatrix": ("", ""),
             "cases": ("{", ""), "dcases": ("{", ""), "rcases": ("", "}")}
+DISPLAY_STYLE = ALIGNED | GATHERED | {"eqnarray", "eqnarray*", "dcases"}
 EQUATIONS = {"equation", "equation*", "displaymath", "math"}
 TEXT_COMMANDS = {"\\text", "\\textrm", "\\textit", "\\textbf", "\\textsf", "\\texttt", "\\mbox", "\\hbox",
                  "\\textnormal", "\\textup"}
@@ -59,7 +66,7 @@ def convert_formula(raw: str, refs: dict[str, str]) -> tuple[Element, dict[str, 
     """``raw`` (with its delimiters) as a ``<math>`` element, and its labels -> tags."""
     tex = strip_delimiters(raw)
     display = is_display(raw) or tex.startswith("\\begin")
-    builder = _Builder(refs)
+    builder = _Builder(refs, "block" if display else "inline")
     math = Element("math", display="block" if display else "inline")
     math.append(builder.formula(parse(tex)))
     return math, builder.labels
@@ -78,8 +85,9 @@ def _mrow(*children: Element) -> Element:
 
 
 class _Builder:
-    def __init__(self, refs: dict[str, str]) -> None:
+    def __init__(self, refs: dict[str, str], display: str) -> None:
         self.refs = refs
+        self.display = display
         self.slots: list[Element] = []
         self.labels: dict[str, str] = {}
         self.row_labels: list[str] = []
@@ -89,7 +97,7 @@ class _Builder:
     # -- a formula, a cell: TeX with placeholders, through latex2mathml, placeholders filled
 
     def formula(self, nodes: list[Node]) -> Element:
-        if any(node in ROW_ENDS for node in nodes):  # lines outside any environment: centred rows, as MathJax shows them
+        if any(node in ROW_ENDS for node in nodes):  # lines outside any environment: centred rows, as MathJax
             return self.table(Environment("gathered", nodes))
         self.row_labels, self.row_tags = [], []
         result = self.math(nodes)
@@ -102,9 +110,9 @@ class _Builder:
         tex = self.rewrite(nodes)
         if not tex.strip():
             return Element("mrow")
-        from latex2mathml.converter import convert
+        from latex2mathml.converter import convert_to_element
 
-        root = ElementTree.fromstring(convert(tex))
+        root = convert_to_element(tex, display=self.display)
         row = root[0] if len(root) == 1 else _mrow(*root)
         return self.finish(row)
 
@@ -130,7 +138,11 @@ class _Builder:
         """Placeholders filled, unknown commands refused, styled letters made Unicode."""
         variant = element.attrib.get("mathvariant", variant)
         tag = element.tag.rpartition("}")[2]
-        text = element.text or ""
+        # latex2mathml writes characters as references (&#x0003D;) and unescapes its whole
+        # XML string; here only text is unescaped, so TeX never turns into markup.
+        text = element.text = html.unescape(element.text) if element.text else ""
+        if element.tail:
+            element.tail = html.unescape(element.tail)
         if tag in ("mi", "mo", "mn") and text.startswith(SLOT):
             index = 0
             for letter in text[len(SLOT):]:
@@ -146,6 +158,20 @@ class _Builder:
                 element.attrib.pop("mathvariant", None)
         for index, child in enumerate(list(element)):
             element[index] = self.finish(child, variant)
+        operators = [child for child in element if child.tag.rpartition("}")[2] == "mo"]
+        bars = [child for child in operators if child.text in ("|", "\u2016")]
+        if bars and len(bars) % 2 == 0 and tag in ("mrow", "mtd", "mstyle"):  # |x| pairs act as fences
+            for index, bar in enumerate(bars):
+                bar.set("form", "postfix" if index % 2 else "prefix")
+        previous = None
+        for child in element:
+            if child.tag.rpartition("}")[2] == "mo" and child.text in SIGNS and _opens_operand(previous):
+                child.set("form", "prefix")  # a sign, not a binary operator: -x, = -x, (-x)
+            previous = child
+        if tag in LIMITS_BELOW and len(element) and element[0].tag.rpartition("}")[2] == "mo" \
+                and element[0].text in LARGE_OPERATORS:
+            element.tag = LIMITS_BELOW[tag]  # under and over in display style, beside otherwise
+            element[0].set("movablelimits", "true")
         return element
 
     # -- the TeX latex2mathml sees
@@ -171,6 +197,8 @@ class _Builder:
                     i = after
                     continue
                 out.append(node)
+            elif node.startswith(SLOT):  # only placeholders made here may use the name
+                raise ValueError(f"unknown command {node}")
             elif node[:1] == "\\" and node[1:].isspace():  # a control space, \\ + newline included
                 out.append("\\ ")
             else:
@@ -239,29 +267,26 @@ class _Builder:
         if self.cells > MAX_CELLS:
             raise ValueError("too many table cells")
         layouts = [letter for letter in spec if letter in "lcr"]
-        table = Element("mtable")
-        tagged = False
+        outer = self.row_labels, self.row_tags  # a table inside a formula keeps the formula's tags
         built = []
         for cells in rows:
             self.row_labels, self.row_tags = [], []
             row = Element("mtr")
             for column, cell in enumerate(cells):
                 layout = _layout(name, column, layouts)
-                tex_cell = cell
-                if layout == "align-left":
-                    tex_cell = [Group(), *cell]  # {}= keeps the relation's spacing, as TeX does
-                row.append(self.cell(tex_cell, layout))
-            tags = self.end_row()
-            tagged = tagged or bool(tags)
-            built.append((row, tags))
+                if layout == "align-left" and cell:
+                    cell = [Group(), *cell]  # {}= keeps the relation's spacing, as TeX does
+                row.append(self.cell(cell, layout))
+            built.append((row, self.end_row()))
+        self.row_labels, self.row_tags = outer
+        table = Element("mtable")
+        if name in DISPLAY_STYLE:  # MathML Core sets table cells in text style, like matrices
+            table.set("displaystyle", "true")
+        tagged = any(tags for _, tags in built)
         for row, tags in built:
             if tagged:
                 row.append(self.cell_element(_element("mtext", f"({tags})" if tags else ""), "tag"))
             table.append(row)
-        if name in ("aligned", "gathered", "alignedat", "split", "smallmatrix", "subarray"):
-            pass
-        else:
-            table.set("displaystyle", "true" if name not in ("smallmatrix", "subarray") else "false")
         opening, closing = MATRICES.get(name, ("", ""))
         if not (opening or closing):
             return table
@@ -285,6 +310,17 @@ class _Builder:
             cell.set("columnalign", layout[6:])
         cell.append(content)
         return cell
+
+
+def _opens_operand(previous: Optional[Element]) -> bool:
+    """Whether a sign after ``previous`` (None: first in its row) applies to what follows it."""
+    if previous is None:
+        return True
+    if previous.tag.rpartition("}")[2] != "mo":
+        return False
+    if previous.get("form") in ("prefix", "postfix"):
+        return previous.get("form") == "prefix"
+    return (previous.text or "") not in (")", "]", "}", "|", "\u2016", "!", "\u2032")
 
 
 def _layout(env: str, column: int, spec: list[str]) -> str:

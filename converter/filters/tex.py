@@ -35,6 +35,7 @@ TOKEN = re.compile(
 
 
 ROW_ENDS = ("\\\\", "\\cr")
+_ROW_SPACING = re.compile(r"\s*\[[^\]]{0,30}\]")
 
 
 class TexError(ValueError):
@@ -164,21 +165,26 @@ def plain_text(nodes: list[Node]) -> str:
 
 
 def split_table(nodes: list[Node]) -> list[list[list[Node]]]:
-    """An environment body as rows of cells: ``\\\\`` ends a row, ``&`` a cell.
+    """An environment body as rows of cells: ``\\\\`` (or ``\\cr``) ends a row, ``&`` a cell.
 
-    A last row with nothing in it (a trailing ``\\\\``) is dropped.
+    A row end's spacing argument (``\\\\[2pt]``) is dropped, and so is a last row with
+    nothing in it (a trailing ``\\\\``).
     """
     rows: list[list[list[Node]]] = [[[]]]
-    skip_optional = False
+    after_row_end = False
     for node in nodes:
         if node in ROW_ENDS:
             rows.append([[]])
-            skip_optional = True
+            after_row_end = True
             continue
-        if skip_optional and isinstance(node, str) and node.strip() == "":
-            rows[-1][-1].append(node)
-            continue
-        skip_optional = False
+        if after_row_end and isinstance(node, str):
+            spacing = _ROW_SPACING.match(node)
+            if spacing:
+                node = node[spacing.end():]
+            after_row_end = not node
+            if not node:
+                continue
+        after_row_end = False
         if node == "&":
             rows[-1].append([])
         else:
