@@ -225,16 +225,18 @@ def test_the_page_loads_nothing_but_itself(printing, tool, tmp_path, http_server
 
 
 def test_embedded_images_do_print(printing, tool, tmp_path):
-    """The control for the test above: data: images and the notebook's own files do show."""
+    """The control for the test above: data: images and the notebook's own files do show,
+    also with --extract-outputs (a PDF holds its images; no side files are written)."""
     tool("pdfimages", "poppler-utils")
     (tmp_path / "beside.png").write_bytes(base64.b64decode(RED_PNG))
     nb = notebook(
         markdown("![beside](beside.png)"),
         code("show()", outputs=[v4.new_output("display_data", data={"image/png": RED_PNG, "text/plain": "x"})]),
     )
-    done = run_nbconv("--to", "webpdf", write(nb, tmp_path / "images.ipynb"))
+    done = run_nbconv("--to", "webpdf", "--extract-outputs", write(nb, tmp_path / "images.ipynb"))
     assert done.returncode == 0, done.stderr.decode()
     assert red_pixels(tmp_path / "images.pdf") == 2
+    assert not (tmp_path / "images_files").exists()
 
 
 # -- no browser -------------------------------------------------------------------

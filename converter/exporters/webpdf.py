@@ -21,7 +21,7 @@ from typing import Any, Callable, ClassVar
 from converter.errors import BrowserError, ExportError
 from converter.exporters.html import HTMLExporter
 from converter.notebook import NotebookNode
-from converter.pipeline import Resources
+from converter.pipeline import Pipeline, Resources
 
 SYSTEM_CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = (
@@ -101,6 +101,14 @@ class WebPDFExporter(HTMLExporter):
                               "the browser that prints loads no script and nothing from the network")
         if self.paper.lower() not in PAPERS:
             raise ExportError(f"unknown paper size {self.paper!r} (choose from {', '.join(PAPERS)})")
+
+    def pipeline(self) -> Pipeline:
+        """As for HTML, without output extraction: the PDF holds its images (the printing
+        browser could not load side files anyway)."""
+        from converter.preprocessors.extract_outputs import ExtractOutputsPreprocessor
+
+        steps = super().pipeline().steps
+        return Pipeline([step for step in steps if not isinstance(step, ExtractOutputsPreprocessor)])
 
     def render(self, nb: NotebookNode, resources: Resources) -> bytes:
         html = super().render(nb, resources)
