@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import http.server
 import re
+import shutil
 import subprocess
 import threading
 import unicodedata
@@ -23,27 +24,15 @@ RED_PNG = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMB
 
 
 @pytest.fixture(scope="module")
-def printing(tool):
+def printing() -> None:
     """Skip (or fail in CI) without Chromium, playwright or poppler."""
     need(Path(CHROMIUM).exists(), f"{CHROMIUM} not installed (Debian package chromium)")
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
         need(False, "playwright (Python package) not installed: pip install 'nbconv[webpdf]'")
-    tool("pdftotext", "poppler-utils")
-    tool("pdfinfo", "poppler-utils")
-
-
-@pytest.fixture(scope="module")
-def tool():
-    import shutil
-
-    def find(name: str, package: str) -> str:
-        path = shutil.which(name)
-        need(path is not None, f"{name} not found (Debian package {package})")
-        return path
-
-    return find
+    for name in ("pdftotext", "pdfinfo"):
+        need(shutil.which(name) is not None, f"{name} not found (Debian package poppler-utils)")
 
 
 def pdf_text(pdf: Path) -> str:
