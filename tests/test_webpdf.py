@@ -228,6 +228,37 @@ def test_embedded_images_do_print(printing, tool, tmp_path):
     assert not (tmp_path / "images_files").exists()
 
 
+def processes_with(marker: str) -> list[int]:
+    """Processes whose environment holds ``marker`` (children inherit it, orphans too)."""
+    found = []
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        try:
+            if marker.encode() in environ.read_bytes():
+                found.append(int(environ.parent.name))
+        except OSError:
+            continue
+    return found
+
+
+def test_a_batch_prints_with_one_browser_per_process_and_leaves_none(printing, tmp_path):
+    import uuid
+
+    need(Path("/proc/self/environ").exists(), "needs /proc")
+    sources = [write(notebook(markdown(f"# Notebook {i}"), code(f"print({i})")), tmp_path / f"nb{i}.ipynb")
+               for i in range(6)]
+    marker = f"nbconv-webpdf-test-{uuid.uuid4()}"
+    done = run_nbconv("--to", "webpdf", "-j", "2", *sources, env={"NBCONV_TEST_MARKER": marker})
+    assert done.returncode == 0, done.stderr.decode()
+    for i in range(6):
+        assert f"Notebook {i}" in pdf_text(tmp_path / f"nb{i}.pdf")
+    import time
+
+    deadline = time.monotonic() + 10
+    while processes_with(marker) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert processes_with(marker) == []
+
+
 # -- no browser -------------------------------------------------------------------
 
 def test_a_missing_browser_is_one_line_and_exit_12(tmp_path):

@@ -5,12 +5,15 @@ The browser is the system's Chromium (``/usr/bin/chromium``, ``chromium`` on PAT
 ``webpdf`` template: math rendered to MathML, markdown images embedded, no script of
 its own. The browser may load nothing but the page itself and ``data:`` URLs, and
 the notebook's own scripts do not run, so printing needs no network and shows the
-same thing every time.
+same thing every time. Each notebook gets a fresh browser context; the browser itself
+is started once per process and kept for the next notebook of a batch.
 """
 
 from __future__ import annotations
 
 import asyncio
+import atexit
+import os
 import shutil
 import tempfile
 import threading
@@ -114,9 +117,7 @@ class WebPDFExporter(HTMLExporter):
         html = super().render(nb, resources)
         executable = find_chromium(self.chromium)
         sync_playwright = _sync_playwright()
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
+        if _kept or not _event_loop_running():  # the loop a kept session runs is playwright's own
             return self._print(html, executable, sync_playwright, resources)
         # Playwright's sync API refuses to run inside an event loop (Jupyter, an ASGI app).
         result: dict[str, Any] = {}
@@ -135,30 +136,23 @@ class WebPDFExporter(HTMLExporter):
         return result["pdf"]
 
     def _print(self, html: str, executable: str, sync_playwright: Callable[[], Any], resources: Resources) -> bytes:
+        keep = threading.current_thread() is threading.main_thread()
         with tempfile.TemporaryDirectory(prefix="nbconv-webpdf-") as temp:
             page_file = Path(temp) / "notebook.html"
             page_file.write_text(html, encoding="utf-8")
+            session = _kept_session(executable) if keep else None
+            if session is None:
+                session = _Session.start(executable, sync_playwright, self.browser_timeout)
             try:
-                playwright = sync_playwright().start()
-            except Exception as error:  # its driver (a bundled node) could not run
-                raise BrowserError(f"playwright could not start: {_first_line(error)}") from None
-            try:
-                browser = self._launch(playwright, executable)
-                try:
-                    return self._print_page(browser, page_file.as_uri(), executable, resources)
-                finally:
-                    browser.close()
-            finally:
-                playwright.stop()
-
-    def _launch(self, playwright: Any, executable: str) -> Any:
-        from playwright.sync_api import Error as PlaywrightError
-
-        try:
-            return playwright.chromium.launch(executable_path=executable, args=list(CHROMIUM_ARGS), headless=True,
-                                              timeout=self.browser_timeout * 1000)
-        except PlaywrightError as error:
-            raise BrowserError(f"{executable} did not start: {_first_line(error)}") from None
+                pdf = self._print_page(session.browser, page_file.as_uri(), executable, resources)
+            except BaseException:
+                session.close()  # a browser that failed once is not trusted with the next notebook
+                raise
+            if keep:
+                _keep(session)
+            else:
+                session.close()
+            return pdf
 
     def _print_page(self, browser: Any, page_url: str, executable: str, resources: Resources) -> bytes:
         """Load the page with scripts and every other URL off, fit wide boxes, print."""
@@ -170,16 +164,84 @@ class WebPDFExporter(HTMLExporter):
         try:
             context = browser.new_context(java_script_enabled=False, offline=True, service_workers="block",
                                           viewport={"width": width_px, "height": 1000})
-            context.set_default_timeout(self.browser_timeout * 1000)
-            context.route("**/*", lambda route: _only_the_page(route, page_url))
-            page = context.new_page()
-            page.emulate_media(media="print")
-            page.goto(page_url, wait_until="load")
-            page.evaluate(_FIT_WIDE_BOXES)
-            return page.pdf(format=fmt, print_background=True,
-                            margin={"top": margin, "bottom": margin, "left": margin, "right": margin})
+            try:  # one context per notebook: nothing of one page is seen by the next
+                context.set_default_timeout(self.browser_timeout * 1000)
+                context.route("**/*", lambda route: _only_the_page(route, page_url))
+                page = context.new_page()
+                page.emulate_media(media="print")
+                page.goto(page_url, wait_until="load")
+                page.evaluate(_FIT_WIDE_BOXES)
+                return page.pdf(format=fmt, print_background=True,
+                                margin={"top": margin, "bottom": margin, "left": margin, "right": margin})
+            finally:
+                context.close()
         except PlaywrightError as error:
             raise ExportError(f"{resources.name}: printing in {executable} failed: {_first_line(error)}") from None
+
+
+@dataclass
+class _Session:
+    """A playwright driver and the Chromium it launched."""
+
+    executable: str
+    playwright: Any
+    browser: Any
+
+    @classmethod
+    def start(cls, executable: str, sync_playwright: Callable[[], Any], timeout: float) -> "_Session":
+        from playwright.sync_api import Error as PlaywrightError
+
+        try:
+            playwright = sync_playwright().start()
+        except Exception as error:  # its driver (a bundled node) could not run
+            raise BrowserError(f"playwright could not start: {_first_line(error)}") from None
+        try:
+            browser = playwright.chromium.launch(executable_path=executable, args=list(CHROMIUM_ARGS),
+                                                 headless=True, timeout=timeout * 1000)
+        except PlaywrightError as error:
+            playwright.stop()
+            raise BrowserError(f"{executable} did not start: {_first_line(error)}") from None
+        return cls(executable, playwright, browser)
+
+    def close(self) -> None:
+        for step in (self.browser.close, self.playwright.stop):
+            try:
+                step()
+            except Exception:  # already gone: nothing left to end
+                pass
+
+
+# The main thread keeps its browser between notebooks (a batch starts Chromium once);
+# it is closed when the process exits. A forked worker (-j) starts its own: the parent's
+# connection to its browser is not the child's to use.
+_kept: list[_Session] = []
+os.register_at_fork(after_in_child=_kept.clear)
+
+
+def _kept_session(executable: str) -> _Session | None:
+    if _kept and _kept[0].executable == executable and _kept[0].browser.is_connected():
+        return _kept[0]
+    _close_kept()
+    return None
+
+
+def _keep(session: _Session) -> None:
+    if not _kept:
+        _kept.append(session)
+        atexit.register(_close_kept)
+
+
+def _close_kept() -> None:
+    while _kept:
+        _kept.pop().close()
+
+
+def _event_loop_running() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 def _only_the_page(route: Any, page_url: str) -> None:
