@@ -108,9 +108,11 @@ def benchmark(args: argparse.Namespace, spawner: Spawner, scratch: Path) -> int:
         log("no case matches --cases; see --list")
         return 2
 
-    needs_pandoc = any(c.name.split(":")[0] in ("latex", "rst") for c in chosen)
+    needs_pandoc = any(c.name.split(":")[0] in ("latex", "rst", "asciidoc") for c in chosen)
+    webpdf = any(c.name.startswith("webpdf:") for c in chosen)
     wanted = {c.baseline for c in chosen}
-    baseline = None if args.no_baseline or "nbconvert" not in wanted else tools.nbconvert(needs_pandoc, log)
+    baseline = (None if args.no_baseline or "nbconvert" not in wanted
+                else tools.nbconvert(needs_pandoc, log, webpdf=webpdf))
     others = {"papermill": tools.papermill(log)} if "papermill" in wanted and not args.no_baseline else {}
     if baseline:
         others["nbconvert"] = baseline

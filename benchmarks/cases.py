@@ -16,6 +16,10 @@ from benchmarks.tools import Tool
 
 # Formats timed besides HTML, once nbconv's get_exporter knows them.
 OTHER_FORMATS = ("latex", "rst", "slides")
+# Timed on the typical notebook only (issue 16); webpdf is mostly a browser start.
+TYPICAL_ONLY_FORMATS = ("webpdf", "asciidoc")
+# Extra arguments per tool and format: nbconvert prints on letter paper and, as root, needs no sandbox.
+FORMAT_ARGS = {("nbconv", "webpdf"): ["--paper", "letter"], ("nbconvert", "webpdf"): ["--disable-chromium-sandbox"]}
 # Cases left out of the default set (name them in --cases): nbconvert needs minutes per run
 # for long_markdown (two pandoc calls per cell), and images adds little to the PNG cases.
 SLOW = ("latex:long_markdown", "rst:long_markdown", "latex:images", "rst:images")
@@ -71,12 +75,13 @@ def nbconv_formats(tool: Tool) -> list[str]:
     script = "from converter.exporters import BUILTIN; print(' '.join(BUILTIN))"
     known = subprocess.run([tool.python, "-c", script], env=tool.env, check=True,
                            capture_output=True, text=True).stdout.split()
-    return [fmt for fmt in OTHER_FORMATS if fmt in known]
+    return [fmt for fmt in OTHER_FORMATS + TYPICAL_ONLY_FORMATS if fmt in known]
 
 
 def _convert(fmt: str, paths: list[Path], jobs: int | None = None) -> Callable[[Tool, Path], list[str]]:
     def argv(tool: Tool, out: Path) -> list[str]:
         parallel = ["-j", str(jobs)] if jobs and tool.name == "nbconv" else []
+        parallel += FORMAT_ARGS.get((tool.name, fmt), [])
         return tool.command("--to", fmt, *parallel, *map(str, paths), "--output-dir", str(out))
 
     return argv
@@ -95,6 +100,8 @@ def build_cases(singles: dict[str, Path], batch: list[Path], formats: list[str],
     cases = [Case("version", "print the version", 0, argv=lambda tool, out: tool.command("--version"))]
     for fmt in ["html", *formats]:
         for name, path in singles.items():
+            if fmt in TYPICAL_ONLY_FORMATS and name != "typical":
+                continue
             cases.append(Case(f"{fmt}:{name}", f"--to {fmt} {path.name}", 1, argv=_convert(fmt, [path])))
         if fmt == "html":
             cases.append(Case("html:batch", f"--to html, {len(batch)} notebooks in one command (nbconv -j {jobs})",

@@ -54,10 +54,13 @@ def _ensure_venv(venv: Path, packages: list[str], log) -> Path:
 
 
 def _nbconv_dependencies() -> list[str]:
-    """The ``dependencies`` list of pyproject.toml."""
+    """The ``dependencies`` list of pyproject.toml, and the ``webpdf`` extra (playwright)."""
     text = (REPO / "pyproject.toml").read_text(encoding="utf-8")
-    block = re.search(r"^dependencies = \[(.*?)^\]", text, re.S | re.M)
-    return re.findall(r'"([^"]+)"', block.group(1)) if block else []
+    found = []
+    for name in ("dependencies", "webpdf"):
+        block = re.search(rf"^{name} = \[(.*?)^\]", text, re.S | re.M)
+        found += re.findall(r'"([^"]+)"', block.group(1)) if block else []
+    return found
 
 
 def nbconv(python: str | None = None, log=print) -> Tool:
@@ -72,15 +75,17 @@ def nbconv(python: str | None = None, log=print) -> Tool:
     return Tool("nbconv", [python, "-c", NBCONV_LAUNCHER], python, env)
 
 
-def nbconvert(with_pandoc: bool, log=print) -> Tool:
+def nbconvert(with_pandoc: bool, log=print, webpdf: bool = False) -> Tool:
     """Jupyter's nbconvert, run as users type it: ``jupyter nbconvert``."""
-    packages = ["nbconvert"] + (["pypandoc_binary"] if with_pandoc else [])
+    packages = ["nbconvert"] + (["pypandoc_binary"] if with_pandoc else []) + (["playwright"] if webpdf else [])
     venv = _ensure_venv(VENVS / "nbconvert", packages, log)
     python = str(_bin(venv, "python"))
     if with_pandoc:
         _link_pandoc(venv, python)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env["PATH"] = str(_bin(venv, "")) + os.pathsep + env.get("PATH", "")
+    if webpdf:
+        env["PLAYWRIGHT_BROWSERS_PATH"] = str(_system_chromium_for_playwright(python, env))
     return Tool("nbconvert", [str(_bin(venv, "jupyter")), "nbconvert"], python, env)
 
 
@@ -102,3 +107,28 @@ def papermill(log=print) -> Tool:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env["PATH"] = str(_bin(venv, "")) + os.pathsep + env.get("PATH", "")
     return Tool("papermill", [str(_bin(venv, "papermill"))], str(_bin(venv, "python")), env)
+
+
+SYSTEM_CHROMIUM = "/usr/bin/chromium"
+
+
+def _system_chromium_for_playwright(python: str, env: dict[str, str]) -> Path:
+    """A playwright browsers folder whose Chromium is the system's (a symlink), never a download.
+
+    nbconvert's webpdf launches playwright's own Chromium and has no option for another
+    one; playwright names the file it expects when it is missing, and that path becomes a
+    link to /usr/bin/chromium, so both tools print with the same browser.
+    """
+    folder = VENVS / "playwright-browsers"
+    probe = ("from playwright.sync_api import sync_playwright\n"
+             "with sync_playwright() as p:\n"
+             "    try:\n        p.chromium.launch(args=['--no-sandbox']).close()\n"
+             "    except Exception as e:\n        print(str(e).splitlines()[0])\n")
+    said = subprocess.run([python, "-c", probe], env={**env, "PLAYWRIGHT_BROWSERS_PATH": str(folder)},
+                          capture_output=True, text=True, timeout=120).stdout
+    missing = re.search(r"Executable doesn't exist at (\S+)", said)
+    if missing:
+        expected = Path(missing.group(1))
+        expected.parent.mkdir(parents=True, exist_ok=True)
+        expected.symlink_to(SYSTEM_CHROMIUM)
+    return folder

@@ -42,6 +42,8 @@ _EXPORTS = {
 
     "LatexExporter": "converter.exporters.latex",
     "PDFExporter": "converter.exporters.pdf",
+    "WebPDFExporter": "converter.exporters.webpdf",
+    "ASCIIDocExporter": "converter.exporters.asciidoc",
     "export": "converter.exporters",
     "get_exporter": "converter.exporters",
     "ConversionError": "converter.errors",
@@ -49,6 +51,7 @@ _EXPORTS = {
     "OutputError": "converter.errors",
     "ExportError": "converter.errors",
     "LatexError": "converter.errors",
+    "BrowserError": "converter.errors",
 
     "ExecutionError": "converter.errors",
     "CellTimeoutError": "converter.errors",

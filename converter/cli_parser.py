@@ -44,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit codes: 0 success, 1 internal error, 2 usage error, 3 unreadable or "
         "invalid notebook, 4 output not writable, 5 template or export error, 6 a cell raised, "
         "7 cell or notebook timeout, 8 kernel not installed, 9 kernel died, 10 LaTeX/PDF compilation failed, "
-        "11 Dask scheduler unreachable. "
+        "11 Dask scheduler unreachable, 12 browser not available (webpdf). "
         "See CLI.md.",
     )
     parser.add_argument("notebooks", nargs="*", metavar="NOTEBOOK",
@@ -81,6 +81,10 @@ def build_parser() -> argparse.ArgumentParser:
     slides.add_argument("--reveal-number", metavar="FORMAT", help="show slide numbers: h.v, h/v, c or c/t")
     tmpl.add_argument("--template-path", action="append", metavar="DIR",
                       help="search DIR for templates before the shipped ones (repeatable)")
+    webpdf = parser.add_argument_group("webpdf (--to webpdf)")
+    webpdf.add_argument("--chromium", metavar="PATH",
+                        help="--to webpdf: the Chromium to print with (default: /usr/bin/chromium, else chromium on PATH)")
+    webpdf.add_argument("--paper", choices=("a4", "letter"), help="--to webpdf: paper size (default: a4)")
     content = parser.add_argument_group("content")
     content.add_argument("--clear-output", action="store_true", help="drop outputs and execution counts first")
     content.add_argument("--no-input", action="store_true", help="leave out code cell inputs")

@@ -32,6 +32,8 @@ EXPORTER_OPTIONS = {
     "reveal_number": "reveal_number",
     "nbformat_minor": "nbformat_minor",
     "strict": "strict",
+    "chromium": "chromium",
+    "paper": "paper",
 }
 
 
@@ -56,6 +58,11 @@ def make_exporter(args: argparse.Namespace, sources: dict[str, str], kernels=Non
             options[field] = value
         elif sources.get(dest) == "command line":
             unsupported.append("--" + dest.replace("_", "-"))
+    chromium_source = sources.get("chromium", "default")
+    if chromium_source not in ("default", "command line") and not chromium_source.startswith("env "):
+        from converter.errors import ConfigError  # a project's file is data: it cannot pick a program to run
+
+        raise ConfigError(f"{chromium_source}: chromium can be set only by --chromium or NBCONV_CHROMIUM")
     if unsupported:
         from converter.errors import ExportError
 

@@ -48,6 +48,12 @@ class LatexError(ExportError):
     exit_code = 10
 
 
+class BrowserError(ExportError):
+    """webpdf has no browser to print with: Chromium or playwright is missing or will not start."""
+
+    exit_code = 12
+
+
 class ExecutionError(ConversionError):
     """A cell raised an exception (or asked for ``input()``) while the notebook ran."""
 

@@ -27,7 +27,7 @@ from converter.filters import ansi, highlight, images, latex, mime, sanitize, te
 from converter.markdown.math import strip_delimiters
 
 # Formats whose templates must not HTML-escape what they print.
-_UNESCAPED_SUFFIXES = (".tex.j2", ".rst.j2", ".md.j2", ".txt.j2", ".py.j2")
+_UNESCAPED_SUFFIXES = (".tex.j2", ".rst.j2", ".md.j2", ".txt.j2", ".py.j2", ".asciidoc.j2")
 
 
 def shipped_template_dir() -> Path:

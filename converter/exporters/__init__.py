@@ -26,6 +26,8 @@ BUILTIN = {
 
     "latex": ("converter.exporters.latex", "LatexExporter", "LaTeX document for xelatex (article, or report)"),
     "pdf": ("converter.exporters.pdf", "PDFExporter", "PDF document, typeset with xelatex"),
+    "webpdf": ("converter.exporters.webpdf", "WebPDFExporter", "PDF printed from the HTML page by headless Chromium (no TeX)"),
+    "asciidoc": ("converter.exporters.asciidoc", "ASCIIDocExporter", "AsciiDoc for Asciidoctor, images as side files"),
 }
 
 

@@ -24,6 +24,7 @@ PLUGINS = ("table", "strikethrough", footnotes, "task_lists", autolink, math)
 RENDERERS = {
     "html": ("converter.markdown.html", "NotebookHTMLRenderer"),
     "rst": ("converter.markdown.rst", "RSTRenderer"),
+    "asciidoc": ("converter.markdown.asciidoc", "AsciiDocRenderer"),
 
     "latex": ("converter.markdown.latex", "LatexRenderer"),
 }
