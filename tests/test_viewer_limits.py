@@ -16,6 +16,14 @@ import pytest
 
 # --- the bounded decoder itself ---------------------------------------------------------
 
+
+def run(coroutine):
+    """asyncio.run in a thread of its own: playwright's sync API may own this thread's loop."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, coroutine).result()
+
 def decode_in_pieces(encoding: str, body: bytes, limit: int, piece: int = 1000) -> bytes:
     from converter.viewer.decoding import BoundedDecoder
 
@@ -103,5 +111,5 @@ def test_shared_work_is_cancelled_only_when_its_last_waiter_leaves():
         await asyncio.sleep(0.05)
         return {"result": result, "cancelled": len(cancelled), "busy": busy, "running": len(flights)}
 
-    outcome = asyncio.run(scenario())
+    outcome = run(scenario())  # a thread of its own: an earlier test's loop may own this one
     assert outcome == {"result": "page", "cancelled": 2, "busy": True, "running": 0}
