@@ -180,8 +180,12 @@ class KernelPool:
             client.start_channels()
             try:
                 await client.wait_for_ready(timeout=self.startup_timeout)
-            finally:
+            except BaseException:
                 client.stop_channels()
+                raise
+            # Ready, its IOPub subscribed: the notebook runs through this client, so nbclient
+            # does not connect and wait for readiness again (~0.2 s a kernel).
+            km.nbconv_client = client
         except BaseException:
             self._live.discard(km)
             await self._shutdown(km, now=True)
@@ -190,6 +194,10 @@ class KernelPool:
 
     @staticmethod
     async def _shutdown(km: Any, now: bool) -> None:
+        unused = getattr(km, "nbconv_client", None)
+        if unused is not None:  # a spare that never ran a notebook
+            km.nbconv_client = None
+            unused.stop_channels()
         try:
             if km.has_kernel and not now:
                 # shutdown_kernel(), watching the process every 10 ms instead of every 0.1 s:

@@ -156,6 +156,11 @@ class ExecutePreprocessor(Preprocessor):
             allow_error_names=list(self.allow_error_names), force_raise_errors=self.force_raise_errors,
             skip_cells_with_tag=self.skip_cells_with_tag,
         )
+        ready = getattr(km, "nbconv_client", None)
+        if ready is not None:  # the pool's client has waited for the kernel: nbclient need not again
+            km.nbconv_client = None
+            ready.allow_stdin = False
+            client.kc = ready
         if self.on_output is not None:
             _watch_outputs(client, self.on_output, resources)
         kill = False
