@@ -34,6 +34,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_NOTEBOOK = REPO.parent / "shared" / "corpus" / "notebook-docs" / "Working_With_Markdown_Cells.ipynb"
 TIME_LIMIT = 120.0  # seconds per phase, whatever the request counts
+# What the load client accepts: identity by default, so the client spends no CPU decompressing
+# on the 2 cores the viewer also uses (--accept-encoding gzip measures the compressed path).
+ACCEPT_ENCODING = ["identity"]
 
 
 def free_port() -> int:
@@ -103,7 +106,8 @@ async def run_phase(urls: list[str], concurrency: int) -> tuple[float, list[floa
             failures += response.status_code != 200
 
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(trust_env=False, timeout=60, limits=limits) as client:
+    headers = {"accept-encoding": ACCEPT_ENCODING[0]}
+    async with httpx.AsyncClient(trust_env=False, timeout=60, limits=limits, headers=headers) as client:
         start = time.perf_counter()
         await asyncio.gather(*(worker(client) for _ in range(concurrency)))
         return time.perf_counter() - start, latencies, failures
@@ -126,9 +130,12 @@ def main() -> None:
     parser.add_argument("--notebook", type=Path, default=DEFAULT_NOTEBOOK)
     parser.add_argument("--workers", type=int, nargs="+", default=[1],
                         help="server worker counts to measure one after another, e.g. --workers 1 2")
+    parser.add_argument("--accept-encoding", default="identity",
+                        help="the load client's Accept-Encoding (default: identity)")
     parser.add_argument("--against", type=Path, action="append", default=[], metavar="CHECKOUT",
                         help="also measure the viewer of this nbconv checkout, first (repeatable)")
     args = parser.parse_args()
+    ACCEPT_ENCODING[0] = args.accept_encoding
     if not args.notebook.is_file():
         raise SystemExit(f"{args.notebook}: not found (give --notebook)")
 

@@ -33,7 +33,7 @@ from converter.viewer.frontpage import Hosts, route_for
 from converter.viewer.http_cache import ConditionalCompression
 from converter.viewer.metrics import CountResponses, Metrics
 from converter.viewer.providers.routes import provider_routes
-from converter.viewer.providers import Listing, NotebookSource
+from converter.viewer.providers import NotebookSource
 from converter.viewer.render_pool import RenderCrashed, RenderPool, RenderTimeout, default_workers
 from converter.viewer.upstream import ApiCache, read_local
 
@@ -186,7 +186,8 @@ class Viewer:
             log.exception("internal error serving %s", url)
             return self.error(500, "internal error while rendering this notebook")
         self.metrics.cache[state] += 1
-        headers = {"x-cache": state, "cache-control": f"public, max-age={int(self.config.cache_ttl)}"}
+        headers = {"x-cache": state, "cache-control": f"public, max-age={int(self.config.cache_ttl)}",
+                   "x-nbconv-digest": entry.digest}  # the ETag middleware's, removed before sending
         if kind == "download":
             headers["content-disposition"] = f'attachment; filename="{file_name(source.name)}"'
         if kind == "slides":

@@ -9,11 +9,13 @@ TTL) for that reason; the app decides freshness from ``stored_at``.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 import time
 from collections import OrderedDict
 from dataclasses import asdict, dataclass, field, replace
+from functools import cached_property
 from typing import Any, Awaitable, Callable, Protocol
 
 log = logging.getLogger("nbconv.viewer")
@@ -30,6 +32,11 @@ class Entry:
     etag: str | None = None
     last_modified: str | None = None
     stored_at: float = field(default_factory=time.time)
+
+    @cached_property
+    def digest(self) -> str:
+        """A name for the body's bytes (our ETag); computed once per entry in memory."""
+        return hashlib.sha256(self.body).hexdigest()[:32]
 
     def is_fresh(self, ttl: float) -> bool:
         return time.time() - self.stored_at < ttl

@@ -12,12 +12,16 @@ from __future__ import annotations
 import asyncio
 import gzip
 import hashlib
+from collections import OrderedDict
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 MIN_COMPRESS = 512  # smaller bodies gain less than the header costs
 MAX_COMPRESS = 2 * 1024 * 1024  # larger ones (big downloads) go as they are: compressing costs seconds
 IN_THREAD = 64 * 1024  # hashing or compressing more than this happens off the event loop
+COMPRESSED_CACHE_BYTES = 32 * 1024 * 1024
+# A response may name its body's digest (the viewer's cached pages do), saving the hash.
+DIGEST_HEADER = b"x-nbconv-digest"
 COMPRESSIBLE = (b"text/", b"application/json", b"application/x-ipynb+json", b"image/svg+xml")
 
 
@@ -65,6 +69,27 @@ class ConditionalCompression:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        # Compressed bodies by (ETag, encoding): a cached page is compressed once, not per request.
+        self._compressed: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+        self._compressed_bytes = 0
+
+    async def compressed(self, body: bytes, tag: str, encoding: str) -> bytes:
+        """``body`` compressed with ``encoding``, remembered (least recently used first out)."""
+        key = (tag, encoding)
+        found = self._compressed.get(key)
+        if found is not None:
+            self._compressed.move_to_end(key)
+            return found
+        if encoding == "br":
+            found = await _off_loop(len(body), lambda: _brotli().compress(body, quality=5))
+        else:
+            found = await _off_loop(len(body), lambda: gzip.compress(body, compresslevel=6, mtime=0))
+        self._compressed[key] = found
+        self._compressed_bytes += len(found)
+        while self._compressed_bytes > COMPRESSED_CACHE_BYTES:
+            _, dropped = self._compressed.popitem(last=False)
+            self._compressed_bytes -= len(dropped)
+        return found
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
@@ -96,7 +121,9 @@ class ConditionalCompression:
         if status != 200 or b"content-encoding" in names:
             await self._send(send, start, headers, body)
             return
-        tag = await _off_loop(len(body), lambda: hashlib.sha256(body).hexdigest()[:32])
+        known = next((value for name, value in headers if name.lower() == DIGEST_HEADER), None)
+        headers = [(name, value) for name, value in headers if name.lower() != DIGEST_HEADER]
+        tag = known.decode() if known else await _off_loop(len(body), lambda: hashlib.sha256(body).hexdigest()[:32])
         content_type = next((value for name, value in headers if name.lower() == b"content-type"), b"")
         encoding = None
         if MIN_COMPRESS <= len(body) <= MAX_COMPRESS and content_type.startswith(COMPRESSIBLE):
@@ -108,10 +135,8 @@ class ConditionalCompression:
             await send({**start, "status": 304, "headers": kept})  # no Content-Length: it would be the 200's
             await send({"type": "http.response.body", "body": b""})
             return
-        if encoding == "br":
-            body = await _off_loop(len(body), lambda: _brotli().compress(body, quality=5))
-        elif encoding == "gzip":
-            body = await _off_loop(len(body), lambda: gzip.compress(body, compresslevel=6, mtime=0))
+        if encoding:
+            body = await self.compressed(body, tag, encoding)
         if encoding:
             headers.append((b"content-encoding", encoding.encode()))
         await self._send(send, start, headers, body)
