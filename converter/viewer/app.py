@@ -15,21 +15,21 @@ import re
 import time
 from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator, Awaitable
-from urllib.parse import quote, unquote, urlencode, urlsplit
+from urllib.parse import quote, unquote, urlencode
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from converter.errors import NotebookError
 from converter.viewer import pages
 from converter.viewer.cache import Busy, Entry, SingleFlight, open_cache, shared_work
 from converter.viewer.config import ViewerConfig
 from converter.viewer.fetch import AddressPolicy, FetchError, FetchLimits, SafeFetcher, parse_url
-from converter.viewer.frontpage import Hosts, route_for
+from converter.viewer.frontpage import hosts_from, load_gallery, route_for
+from converter.viewer.security import SecurityHeaders, slides_policy
 from converter.viewer.http_cache import ConditionalCompression
 from converter.viewer.metrics import CountResponses, Metrics
 from converter.viewer.providers.routes import provider_routes
@@ -38,22 +38,6 @@ from converter.viewer.render_pool import RenderCrashed, RenderPool, RenderTimeou
 from converter.viewer.upstream import ApiCache, read_local
 
 log = logging.getLogger("nbconv.viewer")
-
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'none'",
-    "script-src 'none'",
-    "style-src 'self'",
-    "style-src-attr 'unsafe-inline'",
-    "img-src 'self' data: https:",
-    "form-action 'self'",
-    "base-uri 'none'",
-    "frame-ancestors 'none'",
-])
-SECURITY_HEADERS = [
-    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
-    (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"no-referrer"),
-]
 
 MEDIA_TYPES = {
     "html": "text/html; charset=utf-8",
@@ -70,44 +54,6 @@ EXAMPLES = [
 ]
 RETRY_AFTER = 5  # seconds a client told "busy" (503) should wait
 _UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
-_INLINE_SCRIPT = re.compile(rb"<script>([^<]*)</script>")  # our templates' own, attribute-less
-
-
-def slides_policy(page: bytes) -> str:
-    """The CSP of a slides page: reveal.js from its pinned folder, and the page's own
-    inline scripts by hash, nothing else (the notebook is sanitized: it carries none)."""
-    import base64
-    import hashlib
-
-    from converter.exporters.slides import REVEAL_PREFIX
-
-    hashes = " ".join(
-        "'sha256-" + base64.b64encode(hashlib.sha256(script.group(1)).digest()).decode() + "'"
-        for script in _INLINE_SCRIPT.finditer(page))
-    reveal = REVEAL_PREFIX + "/"
-    return "; ".join([
-        "default-src 'none'", f"script-src {reveal} {hashes}".strip(), f"style-src 'self' 'unsafe-inline' {reveal}",
-        f"font-src {reveal}", "img-src 'self' data: https:", "form-action 'self'", "base-uri 'none'",
-        "frame-ancestors 'none'",
-    ])
-
-
-class SecurityHeaders:
-    """Adds the CSP, nosniff and referrer headers to every response, errors included
-    (a response that set its own CSP, the slides page, keeps it)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = message.get("headers", [])
-                own = any(name.lower() == b"content-security-policy" for name, _ in headers)
-                message["headers"] = [*headers, *(SECURITY_HEADERS[1:] if own else SECURITY_HEADERS)]
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
 
 
 def quote_path(path: str) -> str:
@@ -134,7 +80,7 @@ class Viewer:
         self.renderer = RenderPool(size, config.render_timeout)
         self.metrics = Metrics()
         self.hosts = hosts_from(config)
-        self.gallery = load_gallery(config.frontpage, config.base_url.rstrip("/"))
+        self.gallery = load_gallery(config.frontpage, config.base_url.rstrip("/"), EXAMPLES)
         self.api = ApiCache(self.fetcher, self.cache, config.cache_ttl)
 
     def error(self, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
@@ -246,37 +192,6 @@ class Viewer:
             entry, state = Entry(body, MEDIA_TYPES[kind], fetched.etag, fetched.last_modified), "miss"
         await self.cache.set(key, entry)
         return entry, state
-
-
-def hosts_from(config: ViewerConfig) -> Hosts:
-    """The forge hosts whose links the front page rewrites, from the base-URL flags."""
-    def host(url: str) -> str:
-        return urlsplit(url).netloc.lower()
-
-    defaults = Hosts()
-    return Hosts(
-        github=tuple(dict.fromkeys((host(config.github_url), *defaults.github))),
-        github_raw=tuple(dict.fromkeys((host(config.github_raw_url), *defaults.github_raw))),
-        gist=tuple(dict.fromkeys((host(config.gist_url), *defaults.gist))),
-        gitlab=tuple(host(url) for url in config.gitlab_urls),
-    )
-
-
-def load_gallery(path: str, base: str) -> list[tuple[str, str]]:
-    """``--frontpage FILE.json``: ``[{"label": ..., "url": ...}]``; URLs pasted-style or routes."""
-    if not path:
-        return [(label, base + href) for label, href in EXAMPLES]
-    import json
-
-    with open(path, encoding="utf-8") as handle:
-        entries = json.load(handle)
-    gallery = []
-    for entry in entries if isinstance(entries, list) else []:
-        if isinstance(entry, dict) and isinstance(entry.get("label"), str) and isinstance(entry.get("url"), str):
-            route = entry["url"] if entry["url"].startswith("/") else route_for(entry["url"])
-            if route:
-                gallery.append((entry["label"], base + route))
-    return gallery
 
 
 class ClientGone(Exception):

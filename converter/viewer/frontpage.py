@@ -4,13 +4,15 @@ github.com blob, tree and raw links, raw.githubusercontent.com files, gist pages
 their raw files, GitLab (gitlab.com or a configured self-hosted host) blob, tree and raw
 links, a bare GitHub user, ``owner/repo`` or gist id, and any other http(s) URL: each
 becomes the route that renders or lists it (``/github/...``, ``/gist/...``,
-``/gitlab/HOST/...``, ``/url[s]/HOST/...``). Pure string work, no network.
+``/gitlab/HOST/...``, ``/url[s]/HOST/...``). Pure string work, no network; also the
+hosts to recognise (from the viewer's flags) and the front page's gallery.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 _GIST_ID = re.compile(r"^[0-9a-f]{20,40}$")
@@ -104,3 +106,35 @@ def _gitlab(host: str, parts: list[str]) -> str | None:
 def _plain(scheme: str, netloc: str, path: str, query: str) -> str:
     prefix = "/urls/" if scheme == "https" else "/url/"
     return prefix + netloc + quote(unquote(path), safe=_SAFE) + query
+
+
+def hosts_from(config: Any) -> Hosts:
+    """The forge hosts whose links the front page rewrites, from the base-URL flags."""
+    def host(url: str) -> str:
+        return urlsplit(url).netloc.lower()
+
+    defaults = Hosts()
+    return Hosts(
+        github=tuple(dict.fromkeys((host(config.github_url), *defaults.github))),
+        github_raw=tuple(dict.fromkeys((host(config.github_raw_url), *defaults.github_raw))),
+        gist=tuple(dict.fromkeys((host(config.gist_url), *defaults.gist))),
+        gitlab=tuple(host(url) for url in config.gitlab_urls),
+    )
+
+
+def load_gallery(path: str, base: str, examples: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """``--frontpage FILE.json``: ``[{"label": ..., "url": ...}]``, URLs pasted-style or
+    routes; without a file, ``examples``."""
+    if not path:
+        return [(label, base + href) for label, href in examples]
+    import json
+
+    with open(path, encoding="utf-8") as handle:
+        entries = json.load(handle)
+    gallery = []
+    for entry in entries if isinstance(entries, list) else []:
+        if isinstance(entry, dict) and isinstance(entry.get("label"), str) and isinstance(entry.get("url"), str):
+            route = entry["url"] if entry["url"].startswith("/") else route_for(entry["url"])
+            if route:
+                gallery.append((entry["label"], base + route))
+    return gallery
