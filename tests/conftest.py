@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 from typing import Iterator
 
@@ -23,6 +24,27 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+# Marks the kernels this test session starts (they inherit it), so a test can find them.
+SESSION_MARK = os.environ.setdefault("NBCONV_TEST_SESSION", uuid.uuid4().hex)
+
+
+def kernels_alive() -> list[int]:
+    """Kernels (ipykernel or bash_kernel) started by this test session that still run."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes()
+            environ = (entry / "environ").read_bytes()
+        except OSError:
+            continue
+        kernel = b"ipykernel_launcher" in cmdline or b"bash_kernel" in cmdline
+        if kernel and f"NBCONV_TEST_SESSION={SESSION_MARK}".encode() in environ:
+            pids.append(int(entry.name))
+    return pids
+
 
 # In CI every tool is installed; a missing one is a failure there, a skip elsewhere.
 REQUIRE_TOOLS = os.environ.get("NBCONV_REQUIRE_TOOLS") == "1"

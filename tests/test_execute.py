@@ -13,14 +13,13 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from conftest import REPO, run_nbconv
+from conftest import REPO, kernels_alive, run_nbconv
 from converter.errors import CellTimeoutError, ExecutionError, KernelNotFoundError
 from converter.execute import ExecutePreprocessor, choose_kernel
 from converter.pipeline import Pipeline, Resources
@@ -29,7 +28,6 @@ from converter.preprocessors import InjectParametersPreprocessor
 pytest.importorskip("ipykernel")
 pytest.importorskip("nbclient")
 
-SESSION_MARK = os.environ.setdefault("NBCONV_TEST_SESSION", uuid.uuid4().hex)
 
 
 def code(source: str, *tags: str):
@@ -274,25 +272,11 @@ def test_cli_ctrl_c_stops_and_leaves_no_kernel(tmp_path):
     assert not (tmp_path / "slow.html").exists()
 
 
-def _test_kernels_alive() -> list[int]:
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            cmdline = (entry / "cmdline").read_bytes()
-            environ = (entry / "environ").read_bytes()
-        except OSError:
-            continue
-        if b"ipykernel_launcher" in cmdline and f"NBCONV_TEST_SESSION={SESSION_MARK}".encode() in environ:
-            pids.append(int(entry.name))
-    return pids
-
 
 @pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs /proc")
 def test_zz_no_kernel_started_by_these_tests_is_left():
     """Runs last in this file: every kernel above was shut down, failed runs included."""
     deadline = time.monotonic() + 10  # a kernel told to stop may take a moment to exit
-    while _test_kernels_alive() and time.monotonic() < deadline:
+    while kernels_alive() and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert _test_kernels_alive() == []
+    assert kernels_alive() == []

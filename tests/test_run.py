@@ -13,20 +13,18 @@ import os
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from conftest import REPO, need, run_nbconv
+from conftest import REPO, kernels_alive, need, run_nbconv
 from converter.translators import translator_for
 
 pytest.importorskip("ipykernel")
 
 PYTHON = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
-SESSION_MARK = os.environ.setdefault("NBCONV_TEST_SESSION", uuid.uuid4().hex)
 
 
 def code(source: str, *tags: str):
@@ -324,27 +322,11 @@ def test_bad_parameter_name_and_timeout_and_missing_kernel(tmp_path):
     assert not (tmp_path / "k.ipynb").exists()
 
 
-def _test_kernels_alive() -> list[int]:
-    """Kernels (ipykernel or bash_kernel) started by this test session that still run."""
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            cmdline = (entry / "cmdline").read_bytes()
-            environ = (entry / "environ").read_bytes()
-        except OSError:
-            continue
-        kernel = b"ipykernel_launcher" in cmdline or b"bash_kernel" in cmdline
-        if kernel and f"NBCONV_TEST_SESSION={SESSION_MARK}".encode() in environ:
-            pids.append(int(entry.name))
-    return pids
-
 
 @pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs /proc")
 def test_zz_no_kernel_started_by_these_runs_is_left():
     """Runs last in this file: failed, timed-out and interrupted runs stopped their kernels."""
     deadline = time.monotonic() + 10
-    while _test_kernels_alive() and time.monotonic() < deadline:
+    while kernels_alive() and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert _test_kernels_alive() == []
+    assert kernels_alive() == []
