@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import gzip
 import hashlib
+
+import brotli
 from collections import OrderedDict
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -23,14 +25,6 @@ COMPRESSED_CACHE_BYTES = 32 * 1024 * 1024
 # A response may name its body's digest (the viewer's cached pages do), saving the hash.
 DIGEST_HEADER = b"x-nbconv-digest"
 COMPRESSIBLE = (b"text/", b"application/json", b"application/x-ipynb+json", b"image/svg+xml")
-
-
-def _brotli():
-    try:
-        import brotli
-    except ImportError:  # optional: gzip alone still works
-        return None
-    return brotli
 
 
 def accepted_encoding(header: str) -> str | None:
@@ -46,7 +40,7 @@ def accepted_encoding(header: str) -> str | None:
                 quality = 0.0
         allowed[name.strip().lower()] = quality
     for encoding in ("br", "gzip"):
-        if allowed.get(encoding, allowed.get("*", 0.0)) > 0 and (encoding != "br" or _brotli()):
+        if allowed.get(encoding, allowed.get("*", 0.0)) > 0:
             return encoding
     return None
 
@@ -81,7 +75,7 @@ class ConditionalCompression:
             self._compressed.move_to_end(key)
             return found
         if encoding == "br":
-            found = await _off_loop(len(body), lambda: _brotli().compress(body, quality=5))
+            found = await _off_loop(len(body), lambda: brotli.compress(body, quality=5))
         else:
             found = await _off_loop(len(body), lambda: gzip.compress(body, compresslevel=6, mtime=0))
         self._compressed[key] = found
