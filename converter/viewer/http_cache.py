@@ -12,10 +12,9 @@ from __future__ import annotations
 import asyncio
 import gzip
 import hashlib
-
-import brotli
 from collections import OrderedDict
 
+import brotli
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 MIN_COMPRESS = 512  # smaller bodies gain less than the header costs
