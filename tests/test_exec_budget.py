@@ -133,3 +133,49 @@ def test_ctrl_c_under_a_notebook_timeout_is_quiet(tmp_path):
     finally:
         process.kill()
     assert process.returncode == 130 and err.decode().strip() == "nbconv: interrupted"
+
+
+def test_a_ready_kernel_has_answered_and_left_nothing_unread(tmp_path):
+    """The pool's readiness check consumes the start-up messages it caused (no 0.2 s quiet
+    wait is needed for that) and leaves a client that runs code at once."""
+    async def use() -> tuple[bool, bool, str]:
+        km = await pool.acquire(KernelRequest("python3", str(tmp_path)))
+        client = km.nbconv_client
+        try:
+            pending = await client.shell_channel.msg_ready() or await client.iopub_channel.msg_ready()
+            reply = await client.execute_interactive("print(6 * 7)", timeout=30,
+                                                     output_hook=lambda msg: seen.append(msg))
+            return pending, reply["content"]["status"] == "ok", "".join(
+                m["content"].get("text", "") for m in seen if m["msg_type"] == "stream")
+        finally:
+            client.stop_channels()
+            km.nbconv_client = None
+            pool.release(km)
+
+    seen: list[dict] = []
+    with KernelPool() as pool:
+        pending, ok, printed = pool.run(use())
+    assert not pending and ok and printed == "42\n"
+
+
+def test_readiness_reports_a_kernel_that_died_instead_of_waiting_out_the_timeout(tmp_path):
+    from jupyter_client import AsyncKernelManager
+
+    from converter.execute.kernels import spec_manager
+    from converter.execute.pool import wait_until_ready
+
+    async def dead_kernel() -> float:
+        km = AsyncKernelManager(kernel_name="python3", kernel_spec_manager=spec_manager())
+        await km.start_kernel(cwd=str(tmp_path), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        await km.shutdown_kernel(now=True)
+        client = km.client()
+        client.start_channels()
+        started = time.monotonic()
+        try:
+            with pytest.raises(RuntimeError, match="exited before answering"):
+                await wait_until_ready(client, km, timeout=60)
+        finally:
+            client.stop_channels()
+        return time.monotonic() - started
+
+    assert asyncio.run(dead_kernel()) < 30, "it noticed the dead kernel long before the 60 s start-up timeout"

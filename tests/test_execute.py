@@ -231,7 +231,7 @@ def test_cli_kernel_that_cannot_start(tmp_path, monkeypatch):
     notebook = write(tmp_path / "nb.ipynb", code("1"))
     result = run_nbconv("--execute", "--kernel", "broken", notebook)
     assert result.returncode == 9
-    assert "the kernel (broken) did not start: Kernel died before replying to kernel_info" in one_error_line(result)
+    assert "the kernel (broken) did not start: its process exited before answering kernel_info" in one_error_line(result)
 
 
 def test_cli_batch_reports_each_notebook_and_parameters(tmp_path):
