@@ -236,3 +236,21 @@ def test_https_connects_to_the_checked_address_with_the_name_for_sni_and_host(tl
     # the certificate names localhost only: by address, verification must fail
     failed = run(fetch(f"https://127.0.0.1:{port}/tour.ipynb"))
     assert isinstance(failed, FetchError) and failed.status == 502
+
+
+def test_render_processes_start_warm_with_each_kind_of_content():
+    """The forkserver's warm-up page exercises what a first render would load: markdown
+    math, tables, fenced and cell code in the common lexers, streams, rich and error outputs."""
+    from converter.filters.highlight import _lexer
+    from converter.viewer import warm
+    from converter.viewer.pages import Links, render_body
+    from converter.viewer.render_pool import PRELOAD
+
+    assert PRELOAD[-1] == "converter.viewer.warm"
+    page = render_body(warm.WARM_UP, "warm-up", "html", Links("", "", ""), "warm-up").decode()
+    for piece in ("<math", "<table", 'class="highlight', "ansi-red-fg", "<pre>/"):
+        assert piece in page, piece
+    cached = _lexer.cache_info().currsize
+    for language in warm.COMMON_LANGUAGES:
+        assert _lexer(language) is not None, language
+    assert _lexer.cache_info().currsize == cached, "every common lexer was loaded by the warm-up"

@@ -76,7 +76,7 @@ class Viewer:
         self.fetcher = SafeFetcher(AddressPolicy(config.allow_networks), limits)
         self.cache = open_cache(config.cache, config.cache_ttl, config.cache_bytes)
         self.flights = SingleFlight(limit=config.max_pending)
-        size = config.render_workers or default_workers(config.workers)
+        size = config.render_workers or default_workers()
         self.renderer = RenderPool(size, config.render_timeout)
         self.metrics = Metrics()
         self.hosts = hosts_from(config)

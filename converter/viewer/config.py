@@ -26,7 +26,7 @@ class ViewerConfig:
     max_bytes: int = 20 * MiB
     connect_timeout: float = 5.0
     timeout: float = 30.0
-    render_workers: int = 0  # 0: one per core, shared among the server's worker processes
+    render_workers: int = 0  # per server worker process; 0: one per core
     render_timeout: float = 30.0
     max_pending: int = 64
     limit_concurrency: int = 0  # 0: derived from the file-descriptor limit (see limits.py)

@@ -25,13 +25,11 @@ from typing import Any
 
 log = logging.getLogger("nbconv.viewer")
 
+# Imported by the forkserver before it forks any render process; the last one renders a
+# sample page, so every render process (replacements too) starts warm.
 PRELOAD = ["converter.viewer.render_pool", "converter.viewer.pages", "converter.exporters.html",
-           "converter.exporters.script", "converter.notebook"]
+           "converter.exporters.script", "converter.notebook", "converter.viewer.warm"]
 STARTUP_TIMEOUT = 120.0  # seconds for a new render process to import, warm up and say it is ready
-WARM_UP = b'{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"cell_type": "markdown", ' \
-          b'"id": "w", "metadata": {}, "source": "# warm $x^2$"}]}'
-
-
 class RenderTimeout(Exception):
     """The render took longer than the pool's deadline; its process was replaced."""
 
@@ -40,10 +38,17 @@ class RenderCrashed(Exception):
     """The worker process died during the render (killed for memory, a crash in C code)."""
 
 
-def default_workers(server_workers: int = 1) -> int:
-    """One render process per core, shared among the server's worker processes."""
+def default_workers() -> int:
+    """One render process per core, in each server worker process.
+
+    Not divided among ``--workers``: the kernel hands a burst of new connections to
+    whichever server process wakes first, and keep-alive clients (a proxy, a load
+    balancer) stay there, so one server process may carry all the traffic; with a share of
+    the cores it would leave the others idle (measured: 2 workers, 1 render process each,
+    16 keep-alive clients all on one worker: 41 cold renders/s against 66 for 1 worker).
+    """
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, cores // max(1, server_workers))
+    return max(1, cores)
 
 
 def _send(sock: socket.socket, message: Any) -> None:
@@ -98,7 +103,7 @@ def _worker_main(sock: socket.socket) -> None:
     from converter.errors import NotebookError
     from converter.viewer.pages import Links, render_body
 
-    render_body(WARM_UP, "warm-up", "html", Links("", "", ""), "warm-up")  # templates compiled before any client
+    import converter.viewer.warm  # noqa: F401  (inherited from the forkserver already: a no-op)
     gc.freeze()  # what is loaded now lives as long as we do: the collector need not walk it again
     _send(sock, ("ready", os.getpid()))
     while True:

@@ -63,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="upstream total timeout, redirects included (default: %(default)s)")
     limits = parser.add_argument_group("limits for strangers")
     limits.add_argument("--render-workers", type=int, default=defaults.render_workers, metavar="N",
-                        help="render processes per server worker (default: one per core, shared among --workers)")
+                        help="render processes per server worker (default: one per core)")
     limits.add_argument("--render-timeout", type=float, default=defaults.render_timeout, metavar="SECONDS",
                         help="a render taking longer is stopped and answered 504 (default: %(default)s)")
     limits.add_argument("--max-pending", type=int, default=defaults.max_pending, metavar="N",
