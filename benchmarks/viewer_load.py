@@ -11,7 +11,8 @@ process) on 127.0.0.1, then sends a bounded number of requests with httpx:
 Reports requests/second and p50/p99 latency for each. Nothing leaves loopback.
 
     python benchmarks/viewer_load.py [--concurrency 16] [--requests 2000] [--cold 200]
-                                     [--notebook PATH] [--workers 1 2] [--against CHECKOUT ...]
+                                     [--notebook PATH] [--workers 1 2] [--render-workers 1 2]
+                                     [--against CHECKOUT ...]
 
 ``--against /work/main`` first measures the viewer of another checkout of nbconv with the
 same upstream and load, then this one: a before/after comparison in one run.
@@ -65,10 +66,10 @@ def start_upstream(body: bytes) -> ThreadingHTTPServer:
     return server
 
 
-def start_viewer(port: int, workers: int, checkout: Path = REPO) -> subprocess.Popen:
+def start_viewer(port: int, workers: int, checkout: Path = REPO, render_workers: int = 0) -> subprocess.Popen:
     process = subprocess.Popen(
         [sys.executable, "-m", "converter", "serve", "--host", "127.0.0.1", "--port", str(port),
-         "--workers", str(workers), "--allow-network", "127.0.0.0/8"],
+         "--workers", str(workers), "--render-workers", str(render_workers), "--allow-network", "127.0.0.0/8"],
         env={**os.environ, "PYTHONPATH": str(checkout)}, cwd=checkout,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
@@ -130,6 +131,9 @@ def main() -> None:
     parser.add_argument("--notebook", type=Path, default=DEFAULT_NOTEBOOK)
     parser.add_argument("--workers", type=int, nargs="+", default=[1],
                         help="server worker counts to measure one after another, e.g. --workers 1 2")
+    parser.add_argument("--render-workers", type=int, nargs="+", default=[0],
+                        help="render processes per server worker to measure, e.g. --render-workers 1 2 "
+                        "(default 0: one per core)")
     parser.add_argument("--accept-encoding", default="identity",
                         help="the load client's Accept-Encoding (default: identity)")
     parser.add_argument("--against", type=Path, action="append", default=[], metavar="CHECKOUT",
@@ -142,25 +146,34 @@ def main() -> None:
     upstream = start_upstream(args.notebook.read_bytes())
     print(f"notebook {args.notebook.name} ({args.notebook.stat().st_size:,} bytes), "
           f"concurrency {args.concurrency}, {os.cpu_count()} cores")
-    cold: dict[tuple[Path, int], float] = {}
+    cold: dict[tuple[Path, int, int], float] = {}
     try:
         for checkout in [*args.against, REPO]:
             for workers in args.workers:
-                cold[checkout, workers] = measure(checkout, workers, upstream.server_address[1], args)
+                for renderers in args.render_workers:
+                    cold[checkout, workers, renderers] = measure(checkout, workers, upstream.server_address[1],
+                                                                 args, renderers)
     finally:
         upstream.shutdown()
-    if 1 in args.workers and 2 in args.workers:
-        ratio = cold[REPO, 2] / cold[REPO, 1]
-        print(f"cold throughput, 2 workers against 1: {ratio:.2f}x (target >= 1.5x: {'met' if ratio >= 1.5 else 'NOT met'})")
+    for renderers in args.render_workers:
+        if (REPO, 1, renderers) in cold and (REPO, 2, renderers) in cold:
+            ratio = cold[REPO, 2, renderers] / cold[REPO, 1, renderers]
+            print(f"cold throughput, 2 server workers against 1 (render workers {renderers or 'default'}): "
+                  f"{ratio:.2f}x (target >= 1.5x: {'met' if ratio >= 1.5 else 'NOT met'})")
+    for workers in args.workers:
+        if (REPO, workers, 1) in cold and (REPO, workers, 2) in cold:
+            ratio = cold[REPO, workers, 2] / cold[REPO, workers, 1]
+            print(f"cold throughput, 2 render workers against 1 ({workers} server worker(s)): {ratio:.2f}x")
 
 
-def measure(checkout: Path, workers: int, upstream_port: int, args: argparse.Namespace) -> float:
+def measure(checkout: Path, workers: int, upstream_port: int, args: argparse.Namespace,
+            render_workers: int = 0) -> float:
     """Cached and cold phases against a fresh viewer from ``checkout``; the cold req/s."""
     port = free_port()
-    viewer = start_viewer(port, workers, checkout)
+    viewer = start_viewer(port, workers, checkout, render_workers)
     try:
         base = f"http://127.0.0.1:{port}/url/127.0.0.1:{upstream_port}/{args.notebook.name}"
-        print(f"viewer from {checkout}, {workers} worker(s)")
+        print(f"viewer from {checkout}, {workers} worker(s), render workers {render_workers or 'one per core'}")
         time.sleep(2)  # let the viewer finish starting (render processes warm up in the background)
         asyncio.run(run_phase([base] * workers * 2, 1))  # warm: every worker has the page
         report("cached", *asyncio.run(run_phase([base] * args.requests, args.concurrency)))

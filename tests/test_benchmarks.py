@@ -74,3 +74,23 @@ def test_unknown_case_pattern_is_a_usage_error(tmp_path: Path) -> None:
     status = run_benchmarks(["--no-baseline", "--current-python", "--scale", "0.005",
                              "--cache-dir", str(tmp_path), "--cases", "no-such-case"])
     assert status == 2
+
+
+def test_viewer_load_measures_every_combination_it_is_asked_for():
+    """benchmarks/viewer_load.py against a real viewer on loopback, with tiny counts: a line
+    per phase with no failures, for each server/render worker combination, and the ratios."""
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parent.parent
+    result = subprocess.run(
+        [sys.executable, str(repo / "benchmarks" / "viewer_load.py"),
+         "--notebook", str(repo / "tests" / "fixtures" / "tour.ipynb"),
+         "--requests", "20", "--cold", "8", "--concurrency", "4", "--workers", "1", "--render-workers", "1", "2"],
+        capture_output=True, text=True, timeout=180, cwd=repo)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert sum("render workers 1" in line for line in lines if line.startswith("viewer from")) == 1
+    assert sum(line.startswith("cold ") and "failures 0" in line for line in lines) == 2
+    assert sum(line.startswith("cached ") and "failures 0" in line for line in lines) == 2
+    assert any(line.startswith("cold throughput, 2 render workers against 1 (1 server worker(s)):") for line in lines)
