@@ -238,9 +238,8 @@ async def wait_until_ready(client: Any, km: Any, timeout: float) -> None:
     deadline = loop.time() + timeout
     while True:
         msg_id = client.kernel_info()
-        reply = await _message_for(client.shell_channel, msg_id, "kernel_info_reply", 1.0, loop)
-        if reply is not None and await _message_for(client.iopub_channel, msg_id, "status", 0.1, loop,
-                                                    state="idle") is not None:
+        reply = await _reply(client.shell_channel, msg_id, 1.0, loop)
+        if reply is not None and await _iopub_reached(client.iopub_channel, msg_id, 0.1, loop):
             client._handle_kernel_info_reply(reply)  # the protocol version it speaks
             return
         if not await km.is_alive():
@@ -249,10 +248,13 @@ async def wait_until_ready(client: Any, km: Any, timeout: float) -> None:
             raise RuntimeError(f"it did not answer kernel_info within {timeout:g} s")
 
 
-async def _message_for(channel: Any, msg_id: str, msg_type: str, seconds: float,
-                       loop: asyncio.AbstractEventLoop, state: str | None = None) -> dict | None:
-    """The first ``msg_type`` message answering ``msg_id`` within ``seconds`` (others are
-    dropped: replies to earlier requests, start-up chatter); None when none came."""
+def _parent(msg: dict) -> Any:
+    return (msg.get("parent_header") or {}).get("msg_id")
+
+
+async def _reply(channel: Any, msg_id: str, seconds: float, loop: asyncio.AbstractEventLoop) -> dict | None:
+    """The ``kernel_info_reply`` to ``msg_id`` within ``seconds``, else None; replies to
+    earlier requests are dropped."""
     from queue import Empty
 
     until = loop.time() + seconds
@@ -261,10 +263,28 @@ async def _message_for(channel: Any, msg_id: str, msg_type: str, seconds: float,
             msg = await channel.get_msg(timeout=left)
         except Empty:
             return None
-        if (msg.get("parent_header", {}).get("msg_id") == msg_id and msg.get("msg_type") == msg_type
-                and (state is None or msg.get("content", {}).get("execution_state") == state)):
+        if _parent(msg) == msg_id and msg.get("msg_type") == "kernel_info_reply":
             return msg
     return None
+
+
+async def _iopub_reached(channel: Any, msg_id: str, seconds: float, loop: asyncio.AbstractEventLoop) -> bool:
+    """Whether IOPub carried the kernel's ``idle`` status for ``msg_id``; for a kernel that
+    publishes it late or not at all, any message about ``msg_id`` within ``seconds`` will do."""
+    from queue import Empty
+
+    seen = False
+    until = loop.time() + seconds
+    while (left := until - loop.time()) > 0:
+        try:
+            msg = await channel.get_msg(timeout=left)
+        except Empty:
+            break
+        if _parent(msg) == msg_id:
+            seen = True
+            if msg.get("msg_type") == "status" and (msg.get("content") or {}).get("execution_state") == "idle":
+                return True
+    return seen
 
 
 async def _unless_abandoned(coro: Coroutine[Any, Any, T], abandoned: threading.Event) -> T | None:
