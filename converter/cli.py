@@ -244,7 +244,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from converter.batch import available_cores
 
         args.jobs = 1 if args.execute else available_cores()
-    check_execution_args(parser, args, jobs)
+    check_execution_args(parser, args, jobs, sources)
     for message in errors:
         print(f"nbconv: error: {message}", file=sys.stderr)
     if args.output and len(jobs) > 1:

@@ -165,8 +165,31 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def check_execution_args(parser: argparse.ArgumentParser, args: argparse.Namespace, jobs: list) -> None:
+# Settings that only mean something when notebooks are executed, by flag.
+EXECUTE_ONLY = {"allow_errors": "--allow-errors", "timeout": "--timeout", "startup_timeout": "--startup-timeout",
+                "kernel": "--kernel", "log_output": "--log-output", "notebook_timeout": "--notebook-timeout",
+                "cluster": "--cluster", "refresh": "--refresh"}
+
+
+def check_unused_execution_settings(parser: argparse.ArgumentParser, args: argparse.Namespace,
+                                    sources: dict[str, str]) -> None:
+    """Without --execute, an execution flag on the command line is a usage error (it would
+    do nothing); the same setting from a config file or the environment is a default for
+    the runs that execute, so it is left unused, not refused."""
+    if args.execute:
+        return
+    for dest, flag in EXECUTE_ONLY.items():
+        if getattr(args, dest) == parser.get_default(dest):
+            continue
+        if sources.get(dest, "command line") == "command line":
+            parser.error(f"{flag} only applies with --execute")
+        setattr(args, dest, parser.get_default(dest))
+
+
+def check_execution_args(parser: argparse.ArgumentParser, args: argparse.Namespace, jobs: list,
+                         sources: dict[str, str] | None = None) -> None:
     """Usage errors of the execution and --inplace flags; parses the parameters."""
+    check_unused_execution_settings(parser, args, sources or {})
     if args.inplace:
         if args.to.lower() != "notebook":
             parser.error("--inplace needs --to notebook")
@@ -178,11 +201,6 @@ def check_execution_args(parser: argparse.ArgumentParser, args: argparse.Namespa
         parser.error("--timeout needs a positive number of seconds")
     if args.startup_timeout is not None and args.startup_timeout <= 0:
         parser.error("--startup-timeout needs a positive number of seconds")
-    for flag, given in (("--allow-errors", args.allow_errors), ("--timeout", args.timeout is not None),
-                        ("--startup-timeout", args.startup_timeout is not None), ("--kernel", args.kernel),
-                        ("--log-output", args.log_output)):
-        if given and not args.execute:
-            parser.error(f"{flag} only applies with --execute")
     check_scale_args(parser, args)
     for pattern in args.regex_remove:
         try:
@@ -197,10 +215,6 @@ def check_execution_args(parser: argparse.ArgumentParser, args: argparse.Namespa
 
 def check_scale_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     """Usage errors of --notebook-timeout, --cache, --cluster and their companions."""
-    for flag, given in (("--notebook-timeout", args.notebook_timeout is not None), ("--cluster", args.cluster),
-                        ("--refresh", args.refresh)):
-        if given and not args.execute:
-            parser.error(f"{flag} only applies with --execute")
     if args.notebook_timeout is not None and args.notebook_timeout <= 0:
         parser.error("--notebook-timeout needs a positive number of seconds")
     if args.refresh and not args.cache:

@@ -335,7 +335,8 @@ def translate_argv(argv: list[str]) -> list[str]:
         index += used
     pieces = config + traits
     fmt = _chosen_format([flag for _, flags in pieces for flag in flags] + plain)
-    out = [flag for key, flags in pieces if _applies(key, fmt) for flag in flags] + plain
+    executing = "--execute" in [flag for _, flags in pieces for flag in flags] + plain
+    out = [flag for key, flags in pieces if _applies(key, fmt, executing) for flag in flags] + plain
     if stdin:
         out.append("-")
         if not any(t in ("--stdout", "--output", "-o") or t.startswith("--output=") for t in out):
@@ -343,8 +344,12 @@ def translate_argv(argv: list[str]) -> list[str]:
     return out
 
 
-def _applies(key: str, fmt: str) -> bool:
+def _applies(key: str, fmt: str, executing: bool) -> bool:
+    """As in nbconvert: an exporter's trait counts for its format only, and the execution
+    traits (``ExecutePreprocessor.timeout``, ...) are unused unless the notebook is executed."""
     cls = key.partition(".")[0]
+    if cls == "ExecutePreprocessor" and key != "ExecutePreprocessor.enabled" and not executing:
+        return False
     return cls not in EXPORTER_CLASSES or applies_to_format(cls, fmt)
 
 

@@ -284,3 +284,23 @@ def test_config_errors_name_key_and_file(tmp_path, content, message):
     assert result.returncode == 2
     assert message.format(file=config) in result.stderr.decode()
     assert not (tmp_path / "nb.html").exists()
+
+
+@pytest.mark.parametrize("setting", ['timeout = 100', 'notebook-timeout = 100', 'cluster = "local:2"',
+                                     'kernel = "python3"', 'log-output = true', 'allow-errors = true'])
+def test_execution_settings_in_a_config_file_are_unused_without_execute(tmp_path, setting):
+    """A project's execution defaults must not break its plain conversions; on the command
+    line the same flag without --execute is still refused."""
+    (tmp_path / "pyproject.toml").write_text(f"[tool.nbconv]\n{setting}\n")
+    nb = tmp_path / "nb.ipynb"
+    nb.write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": "code", "id": "a", "metadata": {}, "execution_count": None, "outputs": [],
+         "source": "print('not run')"}]}))
+    result = run_nbconv("--to", "html", nb, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    page = (tmp_path / "nb.html").read_text()
+    assert "print" in page and "<pre>not run" not in page, "converted, not executed"
+    flag = "--" + setting.split(" = ")[0]
+    value = [] if setting.endswith("true") else [setting.split(" = ")[1].strip('"')]
+    refused = run_nbconv("--to", "html", flag, *value, nb, cwd=tmp_path)
+    assert refused.returncode == 2 and f"{flag} only applies with --execute".encode() in refused.stderr
