@@ -144,6 +144,18 @@ def test_svg_outputs_become_pdf_files_with_cairosvg():
     assert "\\nbimage{my nb_files/my nb_0_0.pdf}" in body
 
 
+def test_svg_side_files_are_the_same_bytes_on_every_run():
+    """cairo stamps the time into each PDF; the stamp is fixed, so a rebuild changes nothing."""
+    pytest.importorskip("cairosvg")
+    import time
+
+    from converter.filters.svg import svg_to_pdf
+
+    first = svg_to_pdf(SVG)
+    time.sleep(1.05)  # cairo's stamp has one-second resolution
+    assert svg_to_pdf(SVG) == first and b"/CreationDate (D:20000101000000Z)" in first
+
+
 def test_ansi_to_latex_keeps_groups_on_one_line():
     out = ansi_to_latex("\x1b[1;32mgreen {bold}\nsecond\x1b[0m plain \x1b[38;5;196mx\x1b[48;2;1;2;3my")
     assert out == ("\\nbcolor{ansi-green-intense}{\\textbf{green \\{bold\\}}}\n\\nbcolor{ansi-green-intense}{\\textbf{second}} plain "
