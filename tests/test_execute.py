@@ -280,3 +280,21 @@ def test_zz_no_kernel_started_by_these_tests_is_left():
     while kernels_alive() and time.monotonic() < deadline:
         time.sleep(0.2)
     assert kernels_alive() == []
+
+
+def test_kernels_exit_gracefully_so_atexit_and_open_files_complete(tmp_path):
+    """After the last cell each kernel is asked to stop and left to exit on its own (not
+    killed): its atexit handlers run and files the notebook left open are flushed."""
+    folders = []
+    for index in range(4):
+        folder = tmp_path / f"nb{index}"
+        folder.mkdir()
+        write(folder / "nb.ipynb", code("import atexit, pathlib\n"
+                                        "atexit.register(lambda: pathlib.Path('atexit.txt').write_text('ran'))\n"
+                                        "f = open('buffered.txt', 'w')\nf.write('kept')"))
+        folders.append(folder)
+    result = run_nbconv("--execute", "--to", "notebook", "-j", "2", *(f / "nb.ipynb" for f in folders), timeout=300)
+    assert result.returncode == 0, result.stderr
+    outcomes = [((f / "atexit.txt").exists() and (f / "atexit.txt").read_text(),
+                 (f / "buffered.txt").exists() and (f / "buffered.txt").read_text()) for f in folders]
+    assert outcomes == [("ran", "kept")] * 4
