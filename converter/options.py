@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from converter.compat import config_keywords, library_name, library_value, read_only_alias
+from converter.compat_library import config_keywords, library_name, library_value, read_only_alias
 
 
 def _fields(cls: type) -> dict:

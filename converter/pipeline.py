@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Tuple
 
-from converter.compat import resources_from_mapping, update_mapping
+from converter.compat_library import resources_from_mapping, update_mapping
 from converter.options import AcceptsNbconvertNames, KnownOptions
 from converter.notebook import NotebookNode
 
