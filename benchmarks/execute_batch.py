@@ -1,6 +1,6 @@
 """Batch execution: 20 small notebooks, ``nbconv -j 2`` against ``jupyter nbconvert`` one by one.
 
-    python benchmarks/execute_batch.py [--notebooks 20] [--jobs 2] [--repeat 1]
+    python -m benchmarks.execute_batch [--notebooks 20] [--jobs 2] [--repeat 1]
 
 nbconvert runs from its own virtual environment, benchmarks/.venv, made (once) by this
 script with pip; it is never a dependency of nbconv. Both sides convert the same
@@ -17,9 +17,10 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import venv
 from pathlib import Path
+
+from benchmarks.measure import timed
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -49,15 +50,6 @@ def write_notebooks(directory: Path, count: int) -> list[Path]:
         path.write_text(json.dumps(nb), encoding="utf-8")
         paths.append(path)
     return paths
-
-
-def timed(commands: list[list[str]], env: dict[str, str]) -> float:
-    start = time.perf_counter()
-    for command in commands:
-        result = subprocess.run(command, capture_output=True, env=env)
-        if result.returncode != 0:
-            raise SystemExit(f"failed ({result.returncode}): {' '.join(command)}\n{result.stderr.decode()[-2000:]}")
-    return time.perf_counter() - start
 
 
 def check_results(directory: Path, count: int) -> None:

@@ -19,12 +19,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.measure import timed
 from benchmarks.tools import REPO, VENVS, _bin, _ensure_venv
 
 PAPERMILL_PACKAGES = ["papermill", "ipykernel"]
@@ -61,17 +61,6 @@ def sleepy_notebooks(folder: Path, count: int) -> list[Path]:
                         encoding="utf-8")
         paths.append(path)
     return paths
-
-
-def timed(commands: list[list[str]], env: dict[str, str]) -> float:
-    start = time.perf_counter()
-    for command in commands:
-        result = subprocess.run(command, capture_output=True, env=env)
-        if result.returncode != 0:
-            problems = [line for line in result.stderr.decode().splitlines() if " -> " not in line]
-            raise SystemExit(f"failed ({result.returncode}): {' '.join(command[:6])} ...\n"
-                             + "\n".join(problems)[-3000:])
-    return time.perf_counter() - start
 
 
 def nbconv(*args: str) -> list[str]:

@@ -12,6 +12,7 @@ import json
 import statistics
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
@@ -86,3 +87,16 @@ def alternate(runners: Mapping[str, Callable[[], Sample]], runs: int) -> dict[st
         for name, runner in runners.items():
             series[name].samples.append(runner())
     return series
+
+
+def timed(commands: list[list[str]], env: dict[str, str]) -> float:
+    """Wall seconds to run ``commands`` one after another (the execution benchmarks' whole
+    runs); a failure stops the benchmark with the command and its stderr, progress lines left out."""
+    start = time.perf_counter()
+    for command in commands:
+        result = subprocess.run(command, capture_output=True, env=env)
+        if result.returncode != 0:
+            problems = [line for line in result.stderr.decode().splitlines() if " -> " not in line]
+            raise SystemExit(f"failed ({result.returncode}): {' '.join(command[:6])} ...\n"
+                             + "\n".join(problems)[-3000:])
+    return time.perf_counter() - start
