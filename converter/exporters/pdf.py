@@ -5,7 +5,9 @@ table of contents), with bibtex first when the document cites a bibliography.
 Notebook LaTeX is untrusted: shell escape is off and TeX may only open files below
 the working directory and the notebook's folder (kpathsea's paranoid mode); pictures,
 which XeTeX and its PDF driver open without that check, are confined to the notebook's
-folder in the document before compiling (converter.filters.raw_latex).
+folder in the document before compiling (converter.filters.raw_latex), and every
+instruction XeTeX leaves for the PDF driver is checked before xdvipdfmx runs
+(converter.exporters.pdf_driver): xelatex writes XDV, xdvipdfmx the PDF.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from converter.notebook import NotebookNode
 from converter.errors import LatexError
 from converter.exporters import tex_fragments
 from converter.exporters.latex import LatexExporter
+from converter.exporters.pdf_driver import make_pdf
 from converter.pipeline import Resources
 from converter.filters.raw_latex import confine_document
 from converter.writer import encode_text, write_side_files
@@ -144,7 +147,7 @@ class PDFExporter(LatexExporter):
         if resources.dir is not None:  # a user's .bib or \input beside the notebook
             env["TEXINPUTS"] = env["BIBINPUTS"] = f".:{resources.dir}:"
         command = [xelatex, "-interaction=nonstopmode", "-halt-on-error", "-file-line-error",
-                   "-no-shell-escape", f"{JOB}.tex"]
+                   "-no-shell-escape", "-no-pdf", f"{JOB}.tex"]
         log_path = directory / f"{JOB}.log"
         ran_bibtex = False
         for run in range(1, MAX_RUNS + 1):
@@ -156,10 +159,11 @@ class PDFExporter(LatexExporter):
                 continue
             if not _RERUN.search(log):
                 break
-        pdf = directory / f"{JOB}.pdf"
-        if not pdf.is_file():
+        if not (directory / f"{JOB}.xdv").is_file():
             raise LatexError(f"{resources.name}: xelatex wrote no PDF (the notebook has no printable content?)")
-        return pdf.read_bytes()
+        make_pdf(directory, JOB, Path(resources.dir) if resources.dir is not None else None, env,
+                 resources.warnings, resources.name, self.latex_timeout)
+        return (directory / f"{JOB}.pdf").read_bytes()
 
     def _run(self, command: list[str], directory: Path, env: dict, resources: Resources,
              tool: str = "xelatex") -> None:
