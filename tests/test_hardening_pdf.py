@@ -125,8 +125,8 @@ def test_commands_that_could_build_a_picture_command_are_removed():
 
 
 def test_a_tex_file_beside_the_notebook_cannot_make_the_driver_read_outside(tmp_path, tool):
-    """TeX code the source scan never sees (an \\input file) still cannot embed a file:
-    the check is on what XeTeX leaves for the PDF driver."""
+    """Specials the source scan never sees (in an \\input file) still cannot make the PDF
+    driver read a file: the check is on what XeTeX leaves for the driver."""
     tool("xelatex", "texlive-xetex")
     outside = tmp_path / "private"
     outside.mkdir()
@@ -137,9 +137,8 @@ def test_a_tex_file_beside_the_notebook_cannot_make_the_driver_read_outside(tmp_
     (folder / "link.png").symlink_to(secret)
     (folder / "side.tex").write_text(
         "From the side file.\n"
-        rf"\includegraphics{{{secret}}}" "\n"
-        r"\includegraphics{link.png}" "\n"
         rf"\special{{pdf:image ({secret})}}" "\n"
+        r"\special{pdf:image (link.png)}" "\n"
         r"\special{pdf:fstream @leak (/etc/hostname)}" "\n"
         r"\special{dvipdfmx:config D cat /etc/hostname}" "\n"
         r"\includegraphics[width=1cm]{mine.png}" "\n")
@@ -153,8 +152,69 @@ def test_a_tex_file_beside_the_notebook_cannot_make_the_driver_read_outside(tmp_
     assert "From the side file." in _text(tool, pdf)
     assert b"/EmbeddedFile" not in pdf.read_bytes() and b"leak" not in pdf.read_bytes()
     warning = [line for line in result.stderr.decode().splitlines() if "PDF driver" in line]
-    assert len(warning) == 1 and "5 instruction(s)" in warning[0], result.stderr.decode()
+    assert len(warning) == 1 and "4 instruction(s)" in warning[0], result.stderr.decode()
     assert source.read_bytes() == before
+
+
+@pytest.mark.parametrize("raw", [
+    r"\input{side}",  # side.tex: \includegraphics{/abs/secret.png}
+    r"\begin{includegraphics}{SECRET}\end{includegraphics}",  # ways to name the command no scan sees
+    r"\UseName{includegraphics}{SECRET}",
+    r"\ExplSyntaxOn \use:c {includegraphics} {SECRET} \ExplSyntaxOff",
+])
+def test_a_picture_from_outside_by_any_route_stays_out(tmp_path, tool, raw):
+    tool("xelatex", "texlive-xetex")
+    outside = tmp_path / "private"
+    outside.mkdir()
+    secret = _png(outside, "secret.png", 1, width=40)
+    folder = tmp_path / "project"
+    folder.mkdir()
+    (folder / "side.tex").write_text(rf"\includegraphics{{{secret}}}" "\n")
+    nb = v4.new_notebook(cells=[v4.new_raw_cell(raw.replace("SECRET", str(secret)),
+                                                metadata={"format": "text/latex"})])
+    source = write(nb, folder / "nb.ipynb")
+    result = run_nbconv("--to", "pdf", source, timeout=300)
+    message = result.stderr.decode()
+    if result.returncode == 10:  # XeTeX recorded opening the picture: no PDF at all
+        assert "read a file outside the notebook's folder" in message
+        assert not (folder / "nb.pdf").exists()
+    else:  # only the driver was to read it: that instruction is gone
+        assert result.returncode == 0, message
+        assert "1 instruction(s) to the PDF driver removed" in message
+        assert _images(tool, folder / "nb.pdf") == 0
+
+
+def test_tex_may_not_read_through_a_symlink_out_of_the_notebook_folder(tmp_path, tool):
+    tool("xelatex", "texlive-xetex")
+    outside = tmp_path / "private"
+    outside.mkdir()
+    (outside / "diary.tex").write_text("PRIVATE-DIARY-TEXT\n")
+    folder = tmp_path / "project"
+    folder.mkdir()
+    (folder / "notes.tex").symlink_to(outside / "diary.tex")
+    nb = v4.new_notebook(cells=[v4.new_markdown_cell("hello"),
+                                v4.new_raw_cell(r"\input{notes}", metadata={"format": "text/latex"})])
+    source = write(nb, folder / "nb.ipynb")
+    result = run_nbconv("--to", "pdf", source, timeout=300)
+    assert result.returncode == 10
+    message = result.stderr.decode()
+    assert message.count("\n") == 1 and "read a file outside the notebook's folder" in message, message
+    assert "PRIVATE-DIARY-TEXT" not in message
+    assert sorted(path.name for path in folder.iterdir()) == ["nb.ipynb", "notes.tex"]
+
+
+def test_an_image_xelatex_cannot_read_becomes_a_placeholder(tmp_path, tool):
+    tool("xelatex", "texlive-xetex")
+    jpeg = bytes.fromhex("ffd8ffe000104a464946000101") + bytes(range(256)) * 4  # a JFIF start, then noise
+    nb = v4.new_notebook(cells=[v4.new_code_cell("x", execution_count=1, outputs=[
+        v4.new_output("display_data", data={"image/jpeg": base64.b64encode(jpeg).decode(), "text/plain": "x"}),
+        v4.new_output("stream", name="stdout", text="after the picture\n")])])
+    source = write(nb, tmp_path / "jpeg.ipynb")
+    result = run_nbconv("--to", "pdf", source, timeout=300)
+    assert result.returncode == 0, result.stderr.decode()
+    assert "an image xelatex could not read is shown as a placeholder" in result.stderr.decode()
+    text = _text(tool, tmp_path / "jpeg.pdf")
+    assert "not an image xelatex can read" in text and "after the picture" in text
 
 
 @pytest.mark.parametrize("special, allowed", [

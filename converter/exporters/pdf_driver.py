@@ -1,4 +1,10 @@
-"""XeTeX's XDV output made into a PDF by xdvipdfmx, with only the files it may read.
+"""What a PDF compile may read: TeX's own reads checked, and XeTeX's XDV output made
+into a PDF by xdvipdfmx with only the files it may embed.
+
+kpathsea's paranoid mode refuses absolute names and ``..`` but follows a symlink in
+the notebook's folder wherever it points, so xelatex runs with ``-recorder`` and every
+file it read (its ``.fls``) must resolve into the compile folder, the notebook's
+folder or a TeX tree, or no PDF is made.
 
 A special is an instruction to the PDF driver, and some make it read a file:
 ``pdf:image (/home/me/secret.pdf)`` embeds one. The notebook's own text is confined
@@ -69,6 +75,23 @@ def make_pdf(directory: Path, job: str, notebook_folder: Path | None, env: dict[
     if done.returncode != 0:
         message = " ".join(done.stderr.decode("utf-8", "replace").split())[:300]
         raise LatexError(f"{name}: xdvipdfmx failed (exit {done.returncode}): {message}")
+
+
+class OutsideRead(LatexError):
+    """TeX read a file outside the folders a compile may read: no PDF, no fallback."""
+
+
+def check_recorded_reads(directory: Path, job: str, roots: tuple[Path, ...], name: str) -> None:
+    """Raise LatexError when xelatex's ``job.fls`` names a file outside ``roots``."""
+    recorded = directory / f"{job}.fls"
+    if not recorded.is_file():
+        raise OutsideRead(f"{name}: xelatex did not record the files it read")
+    for line in recorded.read_text("utf-8", "surrogateescape").splitlines():
+        if line.startswith("INPUT "):
+            path = (directory / line[len("INPUT "):]).resolve()
+            if not any(path.is_relative_to(root) for root in roots):
+                raise OutsideRead(f"{name}: the LaTeX read a file outside the notebook's folder "
+                                 f"({path}); no PDF was made")
 
 
 def _allowed(text: bytes, searched: tuple[Path, ...], roots: tuple[Path, ...]) -> bool:
