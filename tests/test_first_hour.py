@@ -108,6 +108,20 @@ def test_config_file_paths_are_relative_to_its_folder(tmp_path):
     assert not (work / "site").exists()
 
 
+def test_config_file_template_path_is_relative_to_its_folder(tmp_path):
+    (tmp_path / "nbconv.toml").write_text('template-path = ["tpl"]\ntemplate = "mine"\n')
+    mine = tmp_path / "tpl" / "mine"
+    mine.mkdir(parents=True)
+    (mine / "index.html.j2").write_text("{%- extends 'lab/index.html.j2' -%}\n"
+                                       "{%- block input -%}<p>from the project's template</p>{%- endblock input -%}\n")
+    work = tmp_path / "notebooks"
+    work.mkdir()
+    small_notebook(work)
+    result = run_nbconv("nb.ipynb", "--stdout", "--trust-config", cwd=work)
+    assert result.returncode == 0, result.stderr.decode()
+    assert b"<p>from the project's template</p>" in result.stdout
+
+
 @pytest.mark.parametrize("line, expected", [
     ('outptu-dir = "x"', "unknown key 'outptu-dir' in nbconv.toml; did you mean 'output-dir'?"),
     ('execute = "yes"', "--execute must be true or false, got 'yes'"),

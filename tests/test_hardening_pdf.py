@@ -122,3 +122,133 @@ def test_commands_that_could_build_a_picture_command_are_removed():
     for gone in ("\\csname", "\\catcode", "^^", "\\scantokens", "\\makeatletter", "\\special", "/etc/passwd",
                  "\\includegraphics"):
         assert gone not in confined
+
+
+def test_a_tex_file_beside_the_notebook_cannot_make_the_driver_read_outside(tmp_path, tool):
+    """Specials the source scan never sees (in an \\input file) still cannot make the PDF
+    driver read a file: the check is on what XeTeX leaves for the driver."""
+    tool("xelatex", "texlive-xetex")
+    outside = tmp_path / "private"
+    outside.mkdir()
+    secret = _png(outside, "secret.png", 1, width=40)
+    folder = tmp_path / "project"
+    folder.mkdir()
+    _png(folder, "mine.png", 2)
+    (folder / "link.png").symlink_to(secret)
+    (folder / "side.tex").write_text(
+        "From the side file.\n"
+        rf"\special{{pdf:image ({secret})}}" "\n"
+        r"\special{pdf:image (link.png)}" "\n"
+        r"\special{pdf:fstream @leak (/etc/hostname)}" "\n"
+        r"\special{dvipdfmx:config D cat /etc/hostname}" "\n"
+        r"\includegraphics[width=1cm]{mine.png}" "\n")
+    nb = v4.new_notebook(cells=[v4.new_raw_cell(r"\input{side}", metadata={"format": "text/latex"})])
+    source = write(nb, folder / "nb.ipynb")
+    before = source.read_bytes()
+    result = run_nbconv("--to", "pdf", source, timeout=300)
+    assert result.returncode == 0, result.stderr.decode()
+    pdf = folder / "nb.pdf"
+    assert _image_widths(tool, pdf) == [24]  # mine.png only
+    assert "From the side file." in _text(tool, pdf)
+    assert b"/EmbeddedFile" not in pdf.read_bytes() and b"leak" not in pdf.read_bytes()
+    warning = [line for line in result.stderr.decode().splitlines() if "PDF driver" in line]
+    assert len(warning) == 1 and "4 instruction(s)" in warning[0], result.stderr.decode()
+    assert source.read_bytes() == before
+
+
+@pytest.mark.parametrize("raw", [
+    r"\input{side}",  # side.tex: \includegraphics{/abs/secret.png}
+    r"\begin{includegraphics}{SECRET}\end{includegraphics}",  # ways to name the command no scan sees
+    r"\UseName{includegraphics}{SECRET}",
+    r"\ExplSyntaxOn \use:c {includegraphics} {SECRET} \ExplSyntaxOff",
+])
+def test_a_picture_from_outside_by_any_route_stays_out(tmp_path, tool, raw):
+    tool("xelatex", "texlive-xetex")
+    outside = tmp_path / "private"
+    outside.mkdir()
+    secret = _png(outside, "secret.png", 1, width=40)
+    folder = tmp_path / "project"
+    folder.mkdir()
+    (folder / "side.tex").write_text(rf"\includegraphics{{{secret}}}" "\n")
+    nb = v4.new_notebook(cells=[v4.new_raw_cell(raw.replace("SECRET", str(secret)),
+                                                metadata={"format": "text/latex"})])
+    source = write(nb, folder / "nb.ipynb")
+    result = run_nbconv("--to", "pdf", source, timeout=300)
+    message = result.stderr.decode()
+    if result.returncode == 10:  # XeTeX recorded opening the picture: no PDF at all
+        assert "read a file outside the notebook's folder" in message
+        assert not (folder / "nb.pdf").exists()
+    else:  # only the driver was to read it: that instruction is gone
+        assert result.returncode == 0, message
+        assert "1 instruction(s) to the PDF driver removed" in message
+        assert _images(tool, folder / "nb.pdf") == 0
+
+
+def test_tex_may_not_read_through_a_symlink_out_of_the_notebook_folder(tmp_path, tool):
+    tool("xelatex", "texlive-xetex")
+    outside = tmp_path / "private"
+    outside.mkdir()
+    (outside / "diary.tex").write_text("PRIVATE-DIARY-TEXT\n")
+    folder = tmp_path / "project"
+    folder.mkdir()
+    (folder / "notes.tex").symlink_to(outside / "diary.tex")
+    nb = v4.new_notebook(cells=[v4.new_markdown_cell("hello"),
+                                v4.new_raw_cell(r"\input{notes}", metadata={"format": "text/latex"})])
+    source = write(nb, folder / "nb.ipynb")
+    result = run_nbconv("--to", "pdf", source, timeout=300)
+    assert result.returncode == 10
+    message = result.stderr.decode()
+    assert message.count("\n") == 1 and "read a file outside the notebook's folder" in message, message
+    assert "PRIVATE-DIARY-TEXT" not in message
+    assert sorted(path.name for path in folder.iterdir()) == ["nb.ipynb", "notes.tex"]
+
+
+def test_an_image_xelatex_cannot_read_becomes_a_placeholder(tmp_path, tool):
+    tool("xelatex", "texlive-xetex")
+    jpeg = bytes.fromhex("ffd8ffe000104a464946000101") + bytes(range(256)) * 4  # a JFIF start, then noise
+    nb = v4.new_notebook(cells=[v4.new_code_cell("x", execution_count=1, outputs=[
+        v4.new_output("display_data", data={"image/jpeg": base64.b64encode(jpeg).decode(), "text/plain": "x"}),
+        v4.new_output("stream", name="stdout", text="after the picture\n")])])
+    source = write(nb, tmp_path / "jpeg.ipynb")
+    result = run_nbconv("--to", "pdf", source, timeout=300)
+    assert result.returncode == 0, result.stderr.decode()
+    assert "an image xelatex could not read is shown as a placeholder" in result.stderr.decode()
+    text = _text(tool, tmp_path / "jpeg.pdf")
+    assert "not an image xelatex can read" in text and "after the picture" in text
+
+
+@pytest.mark.parametrize("special, allowed", [
+    (b"color push gray 0", True), (b"pdf:dest (page.1) [@thispage /XYZ @xpos @ypos null]", True),
+    (b"pdf:docinfo<</Title()>>", True), (b"dvipdfmx:config C 0x0010", True), (b"x:scale 0.5 0.5", True),
+    (b"papersize=597pt,845pt", True), (b"pdf:image matrix 1 0 0 1 0 0 (fig.png)", True),
+    (b"pdf:image (sub/fig.png)", True), (b"pdf:image (/etc/fig.png)", False),
+    (b"pdf:image (../fig.png)", False), (b"pdf:image <2f6574632f6669672e706e67>", False),
+    (b"pdf:image (sub\\057..\\057..\\057fig.png)", False), (b"pdf:image", False),
+    (b"pdf:fstream @x (fig.png)", False), (b"pdf:mapfile x.map", False), (b"x:fontmapfile x.map", False),
+    (b"dvipdfmx:config D cat %i", False), (b"psfile=fig.eps", False), (b"ps: plotfile x", False),
+    (b"html:<img src='x.png'>", False), (b"em:graph x.pcx", False), (b"colorful", False),
+])
+def test_which_driver_instructions_pass(tmp_path, special, allowed):
+    from converter.exporters.pdf_driver import _allowed
+
+    (tmp_path / "sub").mkdir()
+    assert _allowed(special, (tmp_path / "sub",), (tmp_path / "sub",)) is allowed
+
+
+def test_an_xdv_file_that_does_not_parse_is_refused(tmp_path, tool):
+    from converter.errors import LatexError
+    from converter.exporters.xdv import specials
+
+    tool("xelatex", "texlive-xetex")
+    (tmp_path / "t.tex").write_text(r"\documentclass{article}\begin{document}x\special{pdf:dest (a) [@thispage /Fit]}"
+                                    r"\end{document}")
+    subprocess.run(["xelatex", "-no-pdf", "-interaction=nonstopmode", "t.tex"], cwd=tmp_path,
+                   capture_output=True, check=True)
+    data = (tmp_path / "t.xdv").read_bytes()
+    assert [special.text for special in specials(data) if special.text.startswith(b"pdf:dest")] == \
+        [b"pdf:dest (a) [@thispage /Fit]"]
+    post = data.rindex(bytes([248]), 0, len(data) - 40)
+    with pytest.raises(LatexError, match="truncated"):
+        specials(data[:post - 3])
+    with pytest.raises(LatexError, match="cannot read"):
+        specials(b"%PDF-1.5" + data[8:])

@@ -40,7 +40,9 @@ def comparable(text: str) -> str:
 def test_corpus_notebook_converts_to_pdf(path, tool, tmp_path):
     tool("xelatex", "texlive-xetex")
     tool("pdftotext", "poppler-utils")
-    pdf, _ = PDFExporter().from_filename(path)
+    pdf, resources = PDFExporter().from_filename(path)
+    assert not [line for line in resources.warnings if "PDF driver" in line]  # nothing of theirs removed
+    assert not [line for line in resources.warnings if "shown as its source" in line]  # all of it compiles
     assert pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF")
     target = tmp_path / "out.pdf"
     target.write_bytes(pdf)

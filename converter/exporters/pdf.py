@@ -5,7 +5,9 @@ table of contents), with bibtex first when the document cites a bibliography.
 Notebook LaTeX is untrusted: shell escape is off and TeX may only open files below
 the working directory and the notebook's folder (kpathsea's paranoid mode); pictures,
 which XeTeX and its PDF driver open without that check, are confined to the notebook's
-folder in the document before compiling (converter.filters.raw_latex).
+folder in the document before compiling (converter.filters.raw_latex), and every
+instruction XeTeX leaves for the PDF driver is checked before xdvipdfmx runs
+(converter.exporters.pdf_driver): xelatex writes XDV, xdvipdfmx the PDF.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from converter.notebook import NotebookNode
 from converter.errors import LatexError
 from converter.exporters import tex_fragments
 from converter.exporters.latex import LatexExporter
+from converter.exporters.pdf_driver import OutsideRead, allowed_roots, check_recorded_reads, make_pdf
 from converter.pipeline import Resources
 from converter.filters.raw_latex import confine_document
 from converter.writer import encode_text, write_side_files
@@ -41,6 +44,8 @@ _ERROR_LINE = re.compile(r"^\./" + JOB + r"\.tex:(\d+): ", re.M)
 _RERUN = re.compile(r"Rerun to get|Label\(s\) may have changed|No file " + JOB + r"\.(toc|lof|lot)")
 _LOG_CONTEXT_LINES = 12
 _STATISTICS = "Here is how much of TeX's memory you used:"
+_UNREADABLE_PICTURE = "Unable to load picture or PDF file"
+_IMAGE = re.compile(r"\\nbimage\{[^{}\n]*\}")
 
 
 def relevant_log_lines(log: str) -> list[str]:
@@ -101,6 +106,8 @@ class PDFExporter(LatexExporter):
                 (directory / f"{JOB}.tex").write_bytes(encode_text(latex))  # lone surrogates become '?'
                 try:
                     return self._compile(xelatex, directory, resources)
+                except OutsideRead:
+                    raise
                 except LatexError as error:
                     if time.monotonic() > deadline:
                         raise LatexError(f"{error}\n    (gave up showing failing LaTeX as source after "
@@ -120,6 +127,11 @@ class PDFExporter(LatexExporter):
             raise error
         where = tex_fragments.locate(latex, int(found.group(1)))
         cell = tex_fragments.cell_label(where.cell)
+        if log.startswith(_UNREADABLE_PICTURE, found.end()):
+            unreadable = _without_unreadable_image(latex, int(found.group(1)))
+            if unreadable is not None:  # an output's or markdown's image xelatex cannot read
+                resources.warnings.append(f"{cell}an image xelatex could not read is shown as a placeholder")
+                return unreadable
         if where.fragment is None or self.strict:
             raise LatexError(str(error).replace(": xelatex failed", f": {cell}xelatex failed", 1)) from None
         problem = log[found.end():].split("\n", 1)[0].strip()
@@ -144,11 +156,12 @@ class PDFExporter(LatexExporter):
         if resources.dir is not None:  # a user's .bib or \input beside the notebook
             env["TEXINPUTS"] = env["BIBINPUTS"] = f".:{resources.dir}:"
         command = [xelatex, "-interaction=nonstopmode", "-halt-on-error", "-file-line-error",
-                   "-no-shell-escape", f"{JOB}.tex"]
+                   "-no-shell-escape", "-no-pdf", "-recorder", f"{JOB}.tex"]
         log_path = directory / f"{JOB}.log"
+        roots = allowed_roots(directory, Path(resources.dir) if resources.dir is not None else None)
         ran_bibtex = False
         for run in range(1, MAX_RUNS + 1):
-            self._run(command, directory, env, resources)
+            self._run(command, directory, env, resources, roots=roots)
             log = log_path.read_text("utf-8", "replace")
             if not ran_bibtex and _cites_bibliography(directory / f"{JOB}.aux"):
                 self._run(["bibtex", JOB], directory, env, resources, tool="bibtex")
@@ -156,13 +169,15 @@ class PDFExporter(LatexExporter):
                 continue
             if not _RERUN.search(log):
                 break
-        pdf = directory / f"{JOB}.pdf"
-        if not pdf.is_file():
+        notebook_folder = Path(resources.dir) if resources.dir is not None else None
+        if not (directory / f"{JOB}.xdv").is_file():
             raise LatexError(f"{resources.name}: xelatex wrote no PDF (the notebook has no printable content?)")
-        return pdf.read_bytes()
+        make_pdf(directory, JOB, notebook_folder, env,
+                 resources.warnings, resources.name, self.latex_timeout)
+        return (directory / f"{JOB}.pdf").read_bytes()
 
     def _run(self, command: list[str], directory: Path, env: dict, resources: Resources,
-             tool: str = "xelatex") -> None:
+             tool: str = "xelatex", roots: tuple[Path, ...] = ()) -> None:
         if shutil.which(command[0]) is None:
             raise LatexError(f"{command[0]} not found: install the Debian package texlive-binaries")
         try:
@@ -170,11 +185,28 @@ class PDFExporter(LatexExporter):
                                   capture_output=True, timeout=self.latex_timeout)
         except subprocess.TimeoutExpired:
             raise LatexError(f"{resources.name}: {tool} did not finish within {self.latex_timeout:g} s") from None
+        if roots:  # before anything of the run is shown or used, failed runs included
+            check_recorded_reads(directory, JOB, roots, resources.name)
         if done.returncode != 0:
             log_file = directory / (f"{JOB}.log" if tool == "xelatex" else f"{JOB}.blg")
             log = log_file.read_text("utf-8", "replace") if log_file.is_file() else done.stdout.decode("utf-8", "replace")
             details = "\n".join("    " + line for line in relevant_log_lines(log))
             raise LatexError(f"{resources.name}: {tool} failed (exit {done.returncode}); from its log:\n{details}")
+
+
+def _without_unreadable_image(latex: str, line_number: int) -> str | None:
+    """``latex`` with the ``\\nbimage`` on line ``line_number`` (1-based) replaced by a
+    placeholder, or None when that line shows no image of ours."""
+    start = 0
+    for _ in range(line_number - 1):
+        start = latex.find("\n", start) + 1
+        if start == 0:
+            return None
+    end = latex.find("\n", start)
+    end = len(latex) if end < 0 else end
+    line, count = _IMAGE.subn(r"\\nbplaceholder{Image not included: its data is not an image xelatex can read}",
+                              latex[start:end], count=1)
+    return latex[:start] + line + latex[end:] if count else None
 
 
 def _undefined_command(log_after_error: str) -> str | None:

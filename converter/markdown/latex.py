@@ -37,6 +37,7 @@ _URL_BREAK = re.compile(r"[/.?=-]")
 # Inline code breaks where an identifier or path has a separator (after ``.``, ``_``, ``/``).
 _CODE_BREAK = re.compile(r"\\_|[./]")
 _TARGET_UNSAFE = re.compile(r"[^A-Za-z0-9_.:-]")
+_MATH_MARKUP = re.compile(r"\\(?=[A-Za-z])|\\[,;:! ]|[{}]")  # a command's backslash, TeX spaces, braces
 _INLINE_CLOSINGS = ("$$", "$", "\\)", "\\]")
 # Tables whose widest cells add up to more characters than this get wrapping columns.
 _WRAP_TABLE_WIDTH = 70
@@ -76,14 +77,20 @@ def _footnote_number(token: Token, state: BlockState) -> int:
     return token["attrs"]["index"] + (document.footnotes if document else 0)
 
 
-def plain_text(tokens: list[Token]) -> str:
-    """The characters a reader sees in inline tokens (for anchors and column widths)."""
+def plain_text(tokens: list[Token], math_as_text: bool = False) -> str:
+    """The characters a reader sees in inline tokens (for anchors and column widths).
+
+    ``math_as_text``: a formula without its delimiters, backslashes and braces, as a
+    PDF bookmark can show it (``$\\alpha_k$`` reads ``alpha_k``).
+    """
     out = []
     for token in tokens:
         if token["type"] == "footnote_ref":
             continue
         if "children" in token:
-            out.append(plain_text(token["children"]))
+            out.append(plain_text(token["children"], math_as_text))
+        elif math_as_text and token["type"] == "inline_math":
+            out.append(_MATH_MARKUP.sub("", strip_delimiters(token["raw"])))
         elif isinstance(token.get("raw"), str):
             out.append(token["raw"])
     return "".join(out)
@@ -232,7 +239,7 @@ class LatexRenderer(BaseRenderer):
         # Bookmarks and the table of contents get the heading's plain text (the optional
         # argument), so a formula is typeset once, in the title, where the PDF exporter
         # can trace an error to it.
-        plain = escape_latex(" ".join(plain_text(token["children"]).split()))
+        plain = escape_latex(" ".join(plain_text(token["children"], math_as_text=True).split()))
         return f"\\{command}[{{{plain}}}]{{\\hypertarget{{{target}}}{{}}{text}}}\n\n"
 
     def thematic_break(self, token: Token, state: BlockState) -> str:
