@@ -118,6 +118,32 @@ def test_tags_labels_and_references_resolve_across_the_page(tmp_path):
     assert "label" not in page and "eq:energy" not in page
 
 
+def test_a_starred_tag_is_shown_without_parentheses(tmp_path):
+    """amsmath: ``\\tag*{A}`` shows "A"; ``\\eqref`` to it still adds the parentheses."""
+    assert "<mtext>A</mtext>" in convert(r"$$x = 1 \tag*{A}$$") and "(A)" not in convert(r"$$x = 1 \tag*{A}$$")
+    assert "<mtext>(A)</mtext>" in convert(r"$$x = 1 \tag{A}$$")
+    page, _ = mathml_page(tmp_path, r"$$\begin{align} x &= 1 \tag*{B} \label{b} \\ y &= 2 \tag{C} \end{align}$$",
+                          r"See \(\eqref{b}\).")
+    assert "<mtext>B</mtext>" in page and "<mtext>(C)</mtext>" in page
+    assert page.count("(B)") == 1  # the reference only
+
+
+ARRAY_WITH_RULES = r"$$\begin{array}{c|c} a & b \\ \hline c & d \end{array}$$"
+
+
+def test_array_rules_become_column_and_row_lines():
+    out = convert(ARRAY_WITH_RULES)
+    assert out.startswith("<math") and "hline" not in out and "|" not in out
+    assert '<mtable columnlines="solid" rowlines="solid">' in out and out.count("<mtd") == 4
+    cells = re.findall(r'<mtd[^>]*style="([^"]*)"', out)  # a b / c d: the rule right of a, c and under a, b
+    assert ["border-right" in c for c in cells] == [True, False, True, False]
+    assert ["border-bottom" in c for c in cells] == [True, True, False, False]
+    framed = convert(r"$$\begin{array}{|l|r|} \hline a & b \\ \hline c \\ \hline \end{array}$$")
+    assert 'frame="solid"' in framed and framed.count("<mtr>") == 2  # a trailing \hline makes no row
+    assert framed.count("<mtd") == 4  # the short row is padded, so the column rules run the full height
+    assert 'columnlines' not in convert(r"$$\begin{array}{cc} a & b \end{array}$$")
+
+
 def test_line_breaks_outside_environments_make_rows_without_backslashes():
     out = convert(r"$$a = b \\ c = d \\$$")
     assert out.count("<mtr>") == 2 and "\\" not in out
@@ -195,6 +221,26 @@ def test_aligned_equals_signs_line_up_in_chromium(tmp_path, browser):
     assert len(bars) == 2 and min(bars) > 0.9, bars  # both | span the whole table
 
 
+def test_array_rules_are_drawn_in_chromium(tmp_path, browser):
+    mathml_page(tmp_path, ARRAY_WITH_RULES)
+    watch = PageWatch(browser)
+    try:
+        watch.page.goto((tmp_path / "math.html").as_uri())
+        found = watch.page.evaluate("""() => {
+            const cells = [...document.querySelectorAll('mtd')].map(c => [c, c.getBoundingClientRect()]);
+            const [a, b, c] = cells;
+            const style = getComputedStyle(a[0]);
+            return {right: style.borderRightStyle + ' ' + style.borderRightWidth,
+                    bottom: style.borderBottomStyle + ' ' + style.borderBottomWidth,
+                    beside: a[1].right <= b[1].left + 0.5, below: a[1].bottom <= c[1].top + 0.5,
+                    visible: a[1].width > 0 && a[1].height > 0};
+        }""")
+        assert watch.errors == []
+    finally:
+        watch.close()
+    assert found == {"right": "solid 1px", "bottom": "solid 1px", "beside": True, "below": True, "visible": True}
+
+
 @pytest.mark.parametrize("path", corpus_notebooks("notebook-docs"))
 def test_mathml_pages_load_nothing_from_the_network(tmp_path, browser, path):
     done = run_nbconv("--to", "html", "--math", "mathml", "--output-dir", tmp_path, path)
@@ -215,7 +261,8 @@ TEX_PIECES = ["x", "^", "_", "{", "}", "&", "\\\\", "$", "\\text{", "\\frac", "\
               "\\begin{pmatrix}", "\\end{pmatrix}", "\\begin{cases}", "\\end{cases}", "\\label{a}", "\\tag{1}",
               "\\eqref{a}", "\\operatorname{f}", "\\mathbb{R}", "\\boldsymbol{\\alpha}", "\\left(", "\\right)",
               "<script>", "\" onload=\"x", "&amp;", "\\href{javascript:x}{y}", "\\", " ", "\n", "=", "\\sqrt",
-              "\\nbconvslota", "\\begin{array}{lc}", "\\end{array}", "\\cr", "\\mathrm{d}", "\u202e"]
+              "\\nbconvslota", "\\begin{array}{lc}", "\\begin{array}{|c|l}", "\\hline", "\\end{array}", "\\cr",
+              "\\mathrm{d}", "\\tag*{2}", "\u202e"]
 
 
 @settings(max_examples=300, derandomize=True, deadline=None, database=None)
@@ -224,7 +271,10 @@ def test_any_tex_gives_allowed_mathml_or_its_source(tex, delimiter):
     import xml.etree.ElementTree as ElementTree
 
     from converter.filters.mathml import FALLBACK_CLASS, MATHML_ATTRIBUTES, MATHML_TAGS
+    from converter.filters.mathml_rules import RULE_STYLE
     from converter.filters.mathml_tex import CELL_STYLE
+
+    style_parts = {part for style in [*CELL_STYLE.values(), *RULE_STYLE.values()] for part in style.split(";")}
 
     out = convert(delimiter + tex + delimiter)
     root = ElementTree.fromstring(out)
@@ -234,7 +284,7 @@ def test_any_tex_gives_allowed_mathml_or_its_source(tex, delimiter):
     for element in root.iter():
         assert element.tag in MATHML_TAGS
         for name, value in element.attrib.items():
-            assert name in MATHML_ATTRIBUTES or (name == "style" and value in CELL_STYLE.values())
+            assert name in MATHML_ATTRIBUTES or (name == "style" and set(value.split(";")) <= style_parts)
 
 
 def test_math_is_an_html_option_checked_by_name(tmp_path):
