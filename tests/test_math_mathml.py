@@ -81,6 +81,25 @@ def test_mathjax_stays_the_default_and_its_url_can_be_local(tmp_path):
     assert '<script defer src="mathjax/tex-chtml.js"></script>' in page and "<math" not in page
 
 
+def test_mathjax_url_with_mathml_is_a_usage_error_on_the_command_line(tmp_path):
+    source = tmp_path / "m.ipynb"
+    source.write_text(notebook("$x$"), encoding="utf-8")
+    for flags in (["--math", "mathml", "--mathjax-url", "mathjax/tex-chtml.js"],
+                  ["--math", "mathml", "--HTMLExporter.mathjax_url=mathjax/tex-chtml.js"]):
+        done = run_nbconv("--to", "html", *flags, source)
+        message = done.stderr.decode()
+        assert done.returncode == 2 and message.count("\n") == 1, message
+        assert message.startswith("nbconv: error: --mathjax-url does not apply with --math mathml"), message
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["m.ipynb"]
+    # from a config file the URL is a default that a MathML page leaves unused
+    (tmp_path / "pyproject.toml").write_text('[tool.nbconv]\nmathjax-url = "mathjax/tex-chtml.js"\n')
+    done = run_nbconv("--to", "html", "--math", "mathml", "--stdout", source, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr.decode()
+    assert "<math " in done.stdout.decode() and "tex-chtml" not in done.stdout.decode()
+    with_mathjax = run_nbconv("--to", "html", "--stdout", source, cwd=tmp_path)
+    assert '<script defer src="mathjax/tex-chtml.js"></script>' in with_mathjax.stdout.decode()
+
+
 def test_table_cells_are_aligned_by_css_at_the_ampersands():
     out = convert(ALIGNED[0])
     rows = re.findall(r"<mtr>.*?</mtr>", out)
