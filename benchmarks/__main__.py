@@ -19,7 +19,7 @@ from typing import Sequence
 from benchmarks import cases as case_list
 from benchmarks import notebooks, tools
 from benchmarks.measure import CommandFailed, Spawner
-from benchmarks.report import Row, table, write_json
+from benchmarks.report import Row, derived_rows, derived_table, table, write_json
 from benchmarks.runner import run_case
 
 HERE = Path(__file__).resolve().parent
@@ -47,14 +47,17 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def corpus_notebooks(corpus: Path) -> tuple[list[Path], Path | None]:
-    """Every corpus notebook, and the typical one: the largest of notebook-docs."""
+def corpus_notebooks(corpus: Path) -> tuple[list[Path], Path | None, Path | None]:
+    """Every corpus notebook, the typical one (the largest of notebook-docs) and the math-heavy one."""
     if not corpus.is_dir():
         log(f"note: {corpus} not found; corpus cases left out")
-        return [], None
+        return [], None, None
     paths = sorted(corpus.rglob("*.ipynb"))
     docs = [p for p in paths if p.parent.name == "notebook-docs"]
-    return paths, max(docs, key=lambda p: p.stat().st_size) if docs else None
+    math = corpus.joinpath(*case_list.MATH_NOTEBOOK)
+    if not math.is_file():
+        log(f"note: {math} not found; the math cases are left out")
+    return paths, max(docs, key=lambda p: p.stat().st_size) if docs else None, math if math.is_file() else None
 
 
 def machine_info(runs: int, baseline: tools.Tool | None) -> dict:
@@ -94,13 +97,16 @@ def benchmark(args: argparse.Namespace, spawner: Spawner, scratch: Path) -> int:
     formats = case_list.nbconv_formats(ours)
 
     singles, many = notebooks.generate(args.cache_dir, args.scale)
-    corpus, typical = corpus_notebooks(args.corpus)
+    corpus, typical, math = corpus_notebooks(args.corpus)
     if typical:
         singles = {"typical": typical, **singles}
-    all_cases = case_list.build_cases(singles, corpus + many, formats, args.jobs)
+    all_cases = case_list.build_cases(singles, corpus + many, formats, args.jobs, math)
     all_cases += case_list.run_cases(notebooks.run_notebook(args.cache_dir))
+    comparisons = case_list.comparisons(all_cases)
     if args.list:
         print("\n".join(f"{c.name:24} {c.description}" for c in all_cases))
+        print("\nnbconv against itself (printed when both cases run; naming the first brings the second):")
+        print("\n".join(f"{c.name:24} {c.case} / {c.reference} {c.describe()}".rstrip() for c in comparisons))
         return 0
     patterns = args.cases.split(",") if args.cases else None
     chosen = case_list.select(all_cases, patterns, args.quick)
@@ -130,9 +136,12 @@ def benchmark(args: argparse.Namespace, spawner: Spawner, scratch: Path) -> int:
             status = 1
     machine["load_average_end"] = round(os.getloadavg()[0], 2)
     print(table(rows))
+    derived = derived_rows(rows, comparisons)
+    if derived:
+        print("\n" + derived_table(derived))
     print(f"\n{machine['cores']} cores, Python {machine['python']}, {runs} runs per tool and case, "
           f"load average {machine['load_average_start']} at start, {machine['load_average_end']} at end")
-    write_json(args.json, rows, machine)
+    write_json(args.json, rows, machine, derived)
     log(f"results written to {args.json}")
     return status
 

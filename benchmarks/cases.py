@@ -54,6 +54,38 @@ TARGETS = {
 
 
 @dataclass
+class Comparison:
+    """nbconv against itself: the median of ``case`` over that of ``reference`` (issue 16:
+    ``--math mathml`` costs at most 30% over ``--math mathjax``), with a ceiling if any."""
+
+    name: str
+    case: str
+    reference: str
+    max_ratio: float | None = None
+
+    def describe(self) -> str:
+        return f"<={self.max_ratio:g}x" if self.max_ratio else ""
+
+
+# The math-heavy corpus notebook, by path under the corpus folder (its cases are left out without it).
+MATH_NOTEBOOK = ("notebook-docs", "Typesetting_Equations.ipynb")
+MATHML_NOTEBOOKS = ("math", "typical", "long_markdown")
+
+
+def comparisons(cases: list[Case]) -> list[Comparison]:
+    """MathML against MathJax, whole process and in-process, for every notebook timed both ways."""
+    names = {case.name for case in cases}
+    found = []
+    for prefix in ("", "inproc-"):
+        for name in MATHML_NOTEBOOKS:
+            case, reference = f"{prefix}html-mathml:{name}", f"{prefix}html:{name}"
+            if case in names and reference in names:
+                found.append(Comparison(f"{prefix}mathml/mathjax:{name}", case, reference,
+                                        1.30 if name == "math" else None))
+    return found
+
+
+@dataclass
 class Case:
     name: str
     description: str
@@ -95,8 +127,10 @@ def _mathml(path: Path) -> Callable[[Tool, Path], list[str]]:
     return argv
 
 
-def build_cases(singles: dict[str, Path], batch: list[Path], formats: list[str], jobs: int) -> list[Case]:
-    """Every case, in table order; ``singles`` maps a case suffix to one notebook."""
+def build_cases(singles: dict[str, Path], batch: list[Path], formats: list[str], jobs: int,
+                math: Path | None = None) -> list[Case]:
+    """Every case, in table order; ``singles`` maps a case suffix to one notebook; ``math``
+    is the math-heavy notebook, timed as HTML with MathJax and with MathML only."""
     cases = [Case("version", "print the version", 0, argv=lambda tool, out: tool.command("--version"))]
     for fmt in ["html", *formats]:
         for name, path in singles.items():
@@ -106,14 +140,21 @@ def build_cases(singles: dict[str, Path], batch: list[Path], formats: list[str],
         if fmt == "html":
             cases.append(Case("html:batch", f"--to html, {len(batch)} notebooks in one command (nbconv -j {jobs})",
                               len(batch), argv=_convert(fmt, batch, jobs)))
-    for name in ("typical", "long_markdown"):  # issue 16: --math mathml against the same page with MathJax
-        if name in singles:
-            cases.append(Case(f"html-mathml:{name}", f"--to html --math mathml {singles[name].name} "
-                              "(nbconvert: --to html)", 1, argv=_mathml(singles[name])))
+    if math:
+        cases.append(Case("html:math", f"--to html {math.name}", 1, argv=_convert("html", [math])))
+    mathml = {**singles, "math": math} if math else singles
+    for name in MATHML_NOTEBOOKS:  # issue 16: --math mathml against the same page with MathJax
+        if name in mathml:
+            cases.append(Case(f"html-mathml:{name}", f"--to html --math mathml {mathml[name].name} "
+                              "(nbconvert: --to html)", 1, argv=_mathml(mathml[name])))
     for name in ("typical", "big_outputs", "long_markdown", "images"):
         if name in singles:
             cases.append(Case(f"inproc-html:{name}", f"warm from_notebook_node, {singles[name].name}", 1,
                               inprocess=("html", singles[name])))
+    if math:
+        cases.append(Case("inproc-html:math", f"warm from_notebook_node, {math.name}", 1, inprocess=("html", math)))
+        cases.append(Case("inproc-html-mathml:math", f"warm from_notebook_node, math='mathml', {math.name} "
+                          "(nbconvert: html)", 1, inprocess=("html-mathml", math)))
     return cases
 
 
@@ -127,9 +168,15 @@ def run_cases(notebook: Path) -> list[Case]:
 
 
 def select(cases: list[Case], patterns: list[str] | None, quick: bool) -> list[Case]:
-    """Cases matching any pattern (fnmatch); by default all but the slow ones."""
+    """Cases matching any pattern (fnmatch); by default all but the slow ones. A case that a
+    comparison divides by another brings that other case along, so the ratio can be computed."""
     if patterns:
-        return [c for c in cases if any(fnmatch.fnmatchcase(c.name, p) for p in patterns)]
-    if quick:
-        return [c for c in cases if c.name in QUICK]
-    return [c for c in cases if c.name not in SLOW]
+        chosen = {c.name for c in cases if any(fnmatch.fnmatchcase(c.name, p) for p in patterns)}
+    elif quick:
+        chosen = {c.name for c in cases if c.name in QUICK}
+    else:
+        chosen = {c.name for c in cases if c.name not in SLOW}
+    for comparison in comparisons(cases):
+        if comparison.case in chosen:
+            chosen.add(comparison.reference)
+    return [c for c in cases if c.name in chosen]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks.cases import Case
+from benchmarks.cases import Case, Comparison
 from benchmarks.measure import Series
 
 BASELINE = "nbconvert"  # the usual one; a case names its own (Case.baseline)
@@ -76,6 +76,10 @@ def table(rows: list[Row]) -> str:
             _mib(row.series.get(OURS)), _mib(row.series.get(row.case.baseline)),
             row.case.target.describe() if row.case.target else "", met,
         ])
+    return _markdown(header, lines)
+
+
+def _markdown(header: list[str], lines: list[list[str]]) -> str:
     widths = [max(len(str(cell)) for cell in column) for column in zip(header, *lines)]
 
     def fmt(cells: list[str]) -> str:
@@ -85,7 +89,51 @@ def table(rows: list[Row]) -> str:
     return "\n".join([fmt(header), rule, *map(fmt, lines)])
 
 
-def write_json(path: Path, rows: list[Row], machine: dict[str, Any]) -> None:
+@dataclass
+class DerivedRow:
+    """nbconv against itself: one timed case's median over another's (``Comparison``)."""
+
+    comparison: Comparison
+    case: Series
+    reference: Series
+
+    @property
+    def ratio(self) -> float:
+        return self.case.median / self.reference.median
+
+    @property
+    def meets_target(self) -> bool | None:
+        limit = self.comparison.max_ratio
+        return None if limit is None else self.ratio <= limit
+
+    def as_dict(self) -> dict[str, Any]:
+        data = {"comparison": self.comparison.name, "case": self.comparison.case,
+                "reference": self.comparison.reference, "case_median_s": round(self.case.median, 4),
+                "reference_median_s": round(self.reference.median, 4), "ratio": round(self.ratio, 3)}
+        if self.comparison.max_ratio is not None:
+            data["target"] = self.comparison.describe()
+            data["meets_target"] = self.meets_target
+        return data
+
+
+def derived_rows(rows: list[Row], comparisons: list[Comparison]) -> list[DerivedRow]:
+    """The comparisons whose two cases were both timed for nbconv."""
+    timed = {row.case.name: row.series[OURS] for row in rows if OURS in row.series}
+    return [DerivedRow(c, timed[c.case], timed[c.reference]) for c in comparisons
+            if c.case in timed and c.reference in timed]
+
+
+def derived_table(rows: list[DerivedRow]) -> str:
+    """nbconv against itself, as a Markdown table."""
+    header = ["comparison (nbconv)", "case", "reference", "ratio", "target", "met"]
+    lines = [[row.comparison.name, f"{row.comparison.case} {row.case.median:.3f}s",
+              f"{row.comparison.reference} {row.reference.median:.3f}s", f"{row.ratio:.2f}x",
+              row.comparison.describe(), {None: "", True: "yes", False: "NO"}[row.meets_target]] for row in rows]
+    return _markdown(header, lines)
+
+
+def write_json(path: Path, rows: list[Row], machine: dict[str, Any], derived: list[DerivedRow] = ()) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    payload = {"machine": machine, "cases": [row.as_dict() for row in rows]}
+    payload = {"machine": machine, "cases": [row.as_dict() for row in rows],
+               "comparisons": [row.as_dict() for row in derived]}
     path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from converter.cli_parser import STDIN, build_parser, check_execution_args
+from converter.cli_parser import STDIN, build_parser, check_execution_args, check_math_args
 from converter.cli_steps import make_exporter
 
 EXIT_OK = 0
@@ -245,6 +245,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         args.jobs = 1 if args.execute else available_cores()
     check_execution_args(parser, args, jobs, sources)
+    check_math_args(parser, args, sources)
     for message in errors:
         print(f"nbconv: error: {message}", file=sys.stderr)
     if args.output and len(jobs) > 1:

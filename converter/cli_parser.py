@@ -254,3 +254,10 @@ def read_parameters(args: argparse.Namespace) -> dict:
         check_name(name)
         python_literal(value)
     return values
+
+
+def check_math_args(parser: argparse.ArgumentParser, args: argparse.Namespace, sources: dict[str, str]) -> None:
+    """--mathjax-url with --math mathml, both given on the command line, would do nothing: a
+    usage error. From a config file, a MathJax URL is a default that MathML pages leave unused."""
+    if args.math == "mathml" and args.mathjax_url and sources.get("math") == sources.get("mathjax_url") == "command line":
+        parser.error("--mathjax-url does not apply with --math mathml (the page loads no MathJax)")

@@ -177,6 +177,13 @@ HTML_TRAITS = {
     "embed_images": Option("embed_images", _switch("--embed-images"), kind="switch"),
     "mathjax_url": Option("mathjax_url", _value("--mathjax-url")),
 }
+SLIDES_TRAITS = {  # nbconvert's reveal_* traits have nbconv's field names; reveal_scroll is a Bool
+    "reveal_url_prefix": Option("reveal_url_prefix", _value("--reveal-prefix")),
+    "reveal_theme": Option("reveal_theme", _value("--reveal-theme")),
+    "reveal_transition": Option("reveal_transition", _value("--reveal-transition")),
+    "reveal_scroll": Option("reveal_scroll", _switch("--reveal-scroll"), kind="switch"),
+    "reveal_number": Option("reveal_number", _value("--reveal-number")),
+}
 NOTEBOOK_TRAITS = {"nbformat_version": Option(None, _nbformat, "4 only")}
 EXECUTE_TRAITS = {
     "enabled": Option(None, _switch("--execute"), kind="switch"),
@@ -223,6 +230,7 @@ for _name in EXPORTER_CLASSES:
     CLI_TRAITS[_name] = {} if _name == "NotebookExporter" else dict(EXPORTER_TRAITS)
 for _name in ("HTMLExporter", "SlidesExporter", "WebPDFExporter"):
     CLI_TRAITS[_name].update(HTML_TRAITS)
+CLI_TRAITS["SlidesExporter"].update(SLIDES_TRAITS)
 CLI_TRAITS["NotebookExporter"].update(NOTEBOOK_TRAITS)
 
 # nbconvert's own flags that nbconv spells differently: the trait each one sets.
@@ -237,7 +245,6 @@ HINTS = {
     "--generate-config": "nbconv's config is a [tool.nbconv] table; see --show-config",
     "--help-all": "use --help",
     "NbConvertApp.postprocessor_class": "to serve notebooks over HTTP use nbconv serve",
-    "SlidesExporter.reveal_url_prefix": "use --reveal-prefix",
     "Exporter.preprocessors": "use --preprocessor MODULE:CLASS",
     "NbConvertApp.notebooks": "give the notebooks as arguments",
     "NbConvertApp.use_output_suffix": "use --output NAME",

@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 # The table's entries and the value readers it uses for command-line values.
-from converter.compat import EXPORTER_TRAITS, TAG_TRAITS, Option, _accepted, _bool, _number, _strings
+from converter.compat import EXPORTER_TRAITS, SLIDES_TRAITS, TAG_TRAITS, Option, _accepted, _bool, _number, _strings
 
 # nbconvert's keyword names per nbconv class (the classes' own names need no entry).
 _LIBRARY_NAMES: dict[str, dict[str, Option]] = {
     "TemplateExporter": EXPORTER_TRAITS,
+    "SlidesExporter": SLIDES_TRAITS,
     "TagRemovePreprocessor": {"remove_all_outputs_tags": TAG_TRAITS["remove_all_outputs_tags"]},
     "ClearMetadataPreprocessor": {
         "preserve_cell_metadata_mask": Option("keep_cell_metadata", _accepted),

@@ -94,3 +94,41 @@ def test_viewer_load_measures_every_combination_it_is_asked_for():
     assert sum(line.startswith("cold ") and "failures 0" in line for line in lines) == 2
     assert sum(line.startswith("cached ") and "failures 0" in line for line in lines) == 2
     assert any(line.startswith("cold throughput, 2 render workers against 1 (1 server worker(s)):") for line in lines)
+
+
+def test_mathml_against_mathjax_is_a_derived_row_with_its_target(tmp_path: Path, capsys) -> None:
+    """Issue 16: nbconv's --math mathml over its own MathJax page on the math notebook, whole
+    process and in-process; naming the MathML cases brings the MathJax ones along."""
+    docs = tmp_path / "corpus" / "notebook-docs"
+    docs.mkdir(parents=True)
+    cells = [{"cell_type": "markdown", "id": f"m{i}", "metadata": {},
+              "source": f"$$\\begin{{align}} x_{i} &= \\frac{{a}}{{b}} \\\\ y &= {i} \\end{{align}}$$"} for i in range(3)]
+    (docs / "Typesetting_Equations.ipynb").write_text(json.dumps(
+        {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    results = tmp_path / "results.json"
+    status = run_benchmarks([
+        "--no-baseline", "--current-python", "--runs", "2", "--scale", "0.005", "--corpus", str(tmp_path / "corpus"),
+        "--cache-dir", str(tmp_path / "cache"), "--json", str(results),
+        "--cases", "html-mathml:math,inproc-html-mathml:math",
+    ])
+    assert status == 0
+    data = json.loads(results.read_text())
+    assert [case["case"] for case in data["cases"]] == [
+        "html:math", "html-mathml:math", "inproc-html:math", "inproc-html-mathml:math"]
+    medians = {case["case"]: case["nbconv"]["median_s"] for case in data["cases"]}
+    derived = {row["comparison"]: row for row in data["comparisons"]}
+    assert list(derived) == ["mathml/mathjax:math", "inproc-mathml/mathjax:math"]
+    for row in derived.values():
+        assert row["target"] == "<=1.3x" and isinstance(row["meets_target"], bool)
+        assert abs(row["ratio"] - medians[row["case"]] / medians[row["reference"]]) < 0.01
+        assert row["meets_target"] == (row["ratio"] <= 1.3)
+    table = capsys.readouterr().out
+    assert "| mathml/mathjax:math " in table and "| inproc-mathml/mathjax:math " in table
+
+
+def test_without_the_math_notebook_its_cases_are_left_out(tmp_path: Path, capsys) -> None:
+    status = run_benchmarks(["--list", "--current-python", "--scale", "0.005", "--corpus", str(tmp_path / "none"),
+                             "--cache-dir", str(tmp_path / "cache")])
+    listed = capsys.readouterr().out
+    assert status == 0 and "html-mathml:long_markdown" in listed
+    assert ":math" not in listed and "mathml/mathjax:long_markdown" in listed

@@ -157,7 +157,8 @@ def one_line_usage_error(result, *expected: str) -> str:
 @pytest.mark.parametrize("args, expected", [
     (["--HTMLExporter.anchor_link_text=x"], ["--HTMLExporter.anchor_link_text"]),
     (["--Foo.bar", "1"], ["--Foo.bar"]),
-    (["--SlidesExporter.reveal_url_prefix=reveal"], ["--SlidesExporter.reveal_url_prefix", "--reveal-prefix"]),
+    (["--to", "slides", "--SlidesExporter.reveal_width=1200"], ["--SlidesExporter.reveal_width"]),
+    (["--to", "slides", "--SlidesExporter.reveal_scroll=maybe"], ["--SlidesExporter.reveal_scroll", "True or False"]),
     (["--HTMLExporter.preprocessors=['a.B']"], ["--HTMLExporter.preprocessors", "--preprocessor"]),
     (["--ExecutePreprocessor.iopub_timeout=5"], ["--ExecutePreprocessor.iopub_timeout", "--timeout"]),
     (["--post", "serve"], ["--post", "nbconv serve"]),

@@ -252,3 +252,28 @@ def test_traitlets_config_as_in_nbconvert_docs(tmp_path: Path) -> None:
         HTMLExporter(config={"HTMLExporter": {"anchor_link_text": "#"}})
     with pytest.raises(TypeError, match="SVG2PDFPreprocessor"):
         HTMLExporter(config={"HTMLExporter": {"preprocessors": ["nbconvert.preprocessors.SVG2PDFPreprocessor"]}})
+
+
+# -- slides: nbconvert's reveal_* traits -----------------------------------------------------
+
+@pytest.mark.parametrize("trait, value, flags", [
+    ("reveal_url_prefix", "reveal.js", ["--reveal-prefix", "reveal.js"]),
+    ("reveal_theme", "black", ["--reveal-theme", "black"]),
+    ("reveal_transition", "fade", ["--reveal-transition", "fade"]),
+    ("reveal_scroll", True, ["--reveal-scroll"]),
+    ("reveal_number", "c/t", ["--reveal-number", "c/t"]),
+])
+def test_slides_exporter_takes_nbconvert_reveal_traits(tmp_path: Path, trait: str, value, flags: list[str]) -> None:
+    """As a keyword and in ``config=``, each gives the page the native flag gives."""
+    from conftest import run_nbconv
+    from nbbuild import write
+
+    from converter import SlidesExporter
+
+    path = write(sample(), tmp_path / "deck.ipynb")
+    native = run_nbconv("--to", "slides", *flags, "--stdout", path)
+    default = run_nbconv("--to", "slides", "--stdout", path)
+    assert native.returncode == 0 and native.stdout != default.stdout, native.stderr
+    by_keyword, _ = SlidesExporter(**{trait: value}).from_filename(path)
+    by_config, _ = SlidesExporter(config={"SlidesExporter": {trait: value}}).from_filename(path)
+    assert by_keyword.encode() == by_config.encode() == native.stdout

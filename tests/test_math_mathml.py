@@ -81,6 +81,25 @@ def test_mathjax_stays_the_default_and_its_url_can_be_local(tmp_path):
     assert '<script defer src="mathjax/tex-chtml.js"></script>' in page and "<math" not in page
 
 
+def test_mathjax_url_with_mathml_is_a_usage_error_on_the_command_line(tmp_path):
+    source = tmp_path / "m.ipynb"
+    source.write_text(notebook("$x$"), encoding="utf-8")
+    for flags in (["--math", "mathml", "--mathjax-url", "mathjax/tex-chtml.js"],
+                  ["--math", "mathml", "--HTMLExporter.mathjax_url=mathjax/tex-chtml.js"]):
+        done = run_nbconv("--to", "html", *flags, source)
+        message = done.stderr.decode()
+        assert done.returncode == 2 and message.count("\n") == 1, message
+        assert message.startswith("nbconv: error: --mathjax-url does not apply with --math mathml"), message
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["m.ipynb"]
+    # from a config file the URL is a default that a MathML page leaves unused
+    (tmp_path / "pyproject.toml").write_text('[tool.nbconv]\nmathjax-url = "mathjax/tex-chtml.js"\n')
+    done = run_nbconv("--to", "html", "--math", "mathml", "--stdout", source, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr.decode()
+    assert "<math " in done.stdout.decode() and "tex-chtml" not in done.stdout.decode()
+    with_mathjax = run_nbconv("--to", "html", "--stdout", source, cwd=tmp_path)
+    assert '<script defer src="mathjax/tex-chtml.js"></script>' in with_mathjax.stdout.decode()
+
+
 def test_table_cells_are_aligned_by_css_at_the_ampersands():
     out = convert(ALIGNED[0])
     rows = re.findall(r"<mtr>.*?</mtr>", out)
@@ -116,6 +135,32 @@ def test_tags_labels_and_references_resolve_across_the_page(tmp_path):
     page, _ = mathml_page(tmp_path, r"$$E = mc^2 \label{eq:energy} \tag{E1}$$", r"See \(\eqref{eq:energy}\).")
     assert "<mtext>(E1)</mtext>" in page and page.count("(E1)") == 2
     assert "label" not in page and "eq:energy" not in page
+
+
+def test_a_starred_tag_is_shown_without_parentheses(tmp_path):
+    """amsmath: ``\\tag*{A}`` shows "A"; ``\\eqref`` to it still adds the parentheses."""
+    assert "<mtext>A</mtext>" in convert(r"$$x = 1 \tag*{A}$$") and "(A)" not in convert(r"$$x = 1 \tag*{A}$$")
+    assert "<mtext>(A)</mtext>" in convert(r"$$x = 1 \tag{A}$$")
+    page, _ = mathml_page(tmp_path, r"$$\begin{align} x &= 1 \tag*{B} \label{b} \\ y &= 2 \tag{C} \end{align}$$",
+                          r"See \(\eqref{b}\).")
+    assert "<mtext>B</mtext>" in page and "<mtext>(C)</mtext>" in page
+    assert page.count("(B)") == 1  # the reference only
+
+
+ARRAY_WITH_RULES = r"$$\begin{array}{c|c} a & b \\ \hline c & d \end{array}$$"
+
+
+def test_array_rules_become_column_and_row_lines():
+    out = convert(ARRAY_WITH_RULES)
+    assert out.startswith("<math") and "hline" not in out and "|" not in out
+    assert '<mtable columnlines="solid" rowlines="solid">' in out and out.count("<mtd") == 4
+    cells = re.findall(r'<mtd[^>]*style="([^"]*)"', out)  # a b / c d: the rule right of a, c and under a, b
+    assert ["border-right" in c for c in cells] == [True, False, True, False]
+    assert ["border-bottom" in c for c in cells] == [True, True, False, False]
+    framed = convert(r"$$\begin{array}{|l|r|} \hline a & b \\ \hline c \\ \hline \end{array}$$")
+    assert 'frame="solid"' in framed and framed.count("<mtr>") == 2  # a trailing \hline makes no row
+    assert framed.count("<mtd") == 4  # the short row is padded, so the column rules run the full height
+    assert 'columnlines' not in convert(r"$$\begin{array}{cc} a & b \end{array}$$")
 
 
 def test_line_breaks_outside_environments_make_rows_without_backslashes():
@@ -195,6 +240,26 @@ def test_aligned_equals_signs_line_up_in_chromium(tmp_path, browser):
     assert len(bars) == 2 and min(bars) > 0.9, bars  # both | span the whole table
 
 
+def test_array_rules_are_drawn_in_chromium(tmp_path, browser):
+    mathml_page(tmp_path, ARRAY_WITH_RULES)
+    watch = PageWatch(browser)
+    try:
+        watch.page.goto((tmp_path / "math.html").as_uri())
+        found = watch.page.evaluate("""() => {
+            const cells = [...document.querySelectorAll('mtd')].map(c => [c, c.getBoundingClientRect()]);
+            const [a, b, c] = cells;
+            const style = getComputedStyle(a[0]);
+            return {right: style.borderRightStyle + ' ' + style.borderRightWidth,
+                    bottom: style.borderBottomStyle + ' ' + style.borderBottomWidth,
+                    beside: a[1].right <= b[1].left + 0.5, below: a[1].bottom <= c[1].top + 0.5,
+                    visible: a[1].width > 0 && a[1].height > 0};
+        }""")
+        assert watch.errors == []
+    finally:
+        watch.close()
+    assert found == {"right": "solid 1px", "bottom": "solid 1px", "beside": True, "below": True, "visible": True}
+
+
 @pytest.mark.parametrize("path", corpus_notebooks("notebook-docs"))
 def test_mathml_pages_load_nothing_from_the_network(tmp_path, browser, path):
     done = run_nbconv("--to", "html", "--math", "mathml", "--output-dir", tmp_path, path)
@@ -215,7 +280,8 @@ TEX_PIECES = ["x", "^", "_", "{", "}", "&", "\\\\", "$", "\\text{", "\\frac", "\
               "\\begin{pmatrix}", "\\end{pmatrix}", "\\begin{cases}", "\\end{cases}", "\\label{a}", "\\tag{1}",
               "\\eqref{a}", "\\operatorname{f}", "\\mathbb{R}", "\\boldsymbol{\\alpha}", "\\left(", "\\right)",
               "<script>", "\" onload=\"x", "&amp;", "\\href{javascript:x}{y}", "\\", " ", "\n", "=", "\\sqrt",
-              "\\nbconvslota", "\\begin{array}{lc}", "\\end{array}", "\\cr", "\\mathrm{d}", "\u202e"]
+              "\\nbconvslota", "\\begin{array}{lc}", "\\begin{array}{|c|l}", "\\hline", "\\end{array}", "\\cr",
+              "\\mathrm{d}", "\\tag*{2}", "\u202e"]
 
 
 @settings(max_examples=300, derandomize=True, deadline=None, database=None)
@@ -224,7 +290,10 @@ def test_any_tex_gives_allowed_mathml_or_its_source(tex, delimiter):
     import xml.etree.ElementTree as ElementTree
 
     from converter.filters.mathml import FALLBACK_CLASS, MATHML_ATTRIBUTES, MATHML_TAGS
+    from converter.filters.mathml_rules import RULE_STYLE
     from converter.filters.mathml_tex import CELL_STYLE
+
+    style_parts = {part for style in [*CELL_STYLE.values(), *RULE_STYLE.values()] for part in style.split(";")}
 
     out = convert(delimiter + tex + delimiter)
     root = ElementTree.fromstring(out)
@@ -234,7 +303,7 @@ def test_any_tex_gives_allowed_mathml_or_its_source(tex, delimiter):
     for element in root.iter():
         assert element.tag in MATHML_TAGS
         for name, value in element.attrib.items():
-            assert name in MATHML_ATTRIBUTES or (name == "style" and value in CELL_STYLE.values())
+            assert name in MATHML_ATTRIBUTES or (name == "style" and set(value.split(";")) <= style_parts)
 
 
 def test_math_is_an_html_option_checked_by_name(tmp_path):

@@ -33,17 +33,18 @@ CELLS = [
 EXPECTED = [[2, 0], [1, 0, 0], [0]]
 
 
-def slides_notebook() -> dict:
+def slides_notebook(spec: list = CELLS) -> dict:
     cells = []
-    for index, (kind, cell_type, source) in enumerate(CELLS):
+    for index, (kind, cell_type, source) in enumerate(spec):
         cell = {"cell_type": cell_type, "id": f"c{index}", "metadata": {}, "source": source}
         if kind is not None:
             cell["metadata"]["slideshow"] = {"slide_type": kind}
         if cell_type == "code":
             cell.update(execution_count=None, outputs=[])
         cells.append(cell)
-    cells[-1]["outputs"] = [{"output_type": "execute_result", "execution_count": 1, "metadata": {},
-                             "data": {"text/plain": "2"}}]
+    if cells[-1]["cell_type"] == "code":
+        cells[-1]["outputs"] = [{"output_type": "execute_result", "execution_count": 1, "metadata": {},
+                                 "data": {"text/plain": "2"}}]
     return {"cells": cells, "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
                                                         "language": "python"}},
             "nbformat": 4, "nbformat_minor": 5}
@@ -63,10 +64,11 @@ def reveal_dir(tmp_path_factory):
     return prefix / "node_modules" / "reveal.js"
 
 
-def make_slides(tmp_path, reveal_dir, *flags: str):
+def make_slides(tmp_path, reveal_dir, *flags: str, spec: list = CELLS):
     source = tmp_path / "talk.ipynb"
-    source.write_text(json.dumps(slides_notebook()), encoding="utf-8")
-    (tmp_path / "reveal.js").symlink_to(reveal_dir, target_is_directory=True)
+    source.write_text(json.dumps(slides_notebook(spec)), encoding="utf-8")
+    if not (tmp_path / "reveal.js").exists():
+        (tmp_path / "reveal.js").symlink_to(reveal_dir, target_is_directory=True)
     done = run_nbconv("--to", "slides", "--reveal-prefix", "reveal.js", *flags, source)
     assert done.returncode == 0, done.stderr.decode()
     return tmp_path / "talk.slides.html"
@@ -93,6 +95,15 @@ def structure(watch: PageWatch) -> dict:
             steps: steps.length,
             notes: Reveal.getSlides().map(s => Reveal.getSlideNotes(s) || ''),
             text: document.body.innerText,
+            config: {transition: Reveal.getConfig().transition, slideNumber: Reveal.getConfig().slideNumber},
+            // the theme's stylesheet; that it loaded shows in reveal's background variable, which it sets
+            theme: [...document.styleSheets].filter(sheet => sheet.ownerNode.id === 'theme')
+                .map(sheet => sheet.href.split('/').pop()),
+            background: getComputedStyle(document.documentElement).getPropertyValue('--r-background-color').trim(),
+            // cells shown on slides and in speaker notes, by type
+            cells: Object.fromEntries(['jp-CodeCell', 'jp-MarkdownCell', 'jp-RawCell'].map(kind =>
+                [kind, document.querySelectorAll(`.slides .jp-Cell.${kind}`).length])),
+            notes_cells: document.querySelectorAll('.slides aside.notes .jp-Cell').length,
         };
     }""")
 
@@ -122,6 +133,42 @@ def test_reveal_shows_the_slides_subslides_fragments_and_notes_the_metadata_asks
     assert not any(found["notes"][2:])
     assert "NOTE-" not in found["text"]  # notes are for the speaker view only
     assert number.replace(" ", "") == "1/6"
+    # --reveal-transition, --reveal-number and the default theme reach reveal.js
+    assert found["config"] == {"transition": "none", "slideNumber": "c/t"}
+    assert found["theme"] == ["simple.css"] and found["background"] == "#fff"
+
+
+LONG_SLIDE = [("slide", "markdown", "# Short"),
+              ("slide", "markdown", "\n\n".join(f"line {i}" for i in range(80)) + "\n\nLAST-LINE")]
+
+
+@pytest.mark.parametrize("scroll", [True, False])
+def test_reveal_scroll_lets_a_long_slide_scroll(tmp_path, browser, reveal_dir, scroll):
+    flags = ["--reveal-transition", "none", *(["--reveal-scroll"] if scroll else [])]
+    page = make_slides(tmp_path, reveal_dir, *flags, spec=LONG_SLIDE)
+    watch = open_slides(browser, page)
+    try:
+        found = watch.page.evaluate("""() => {
+            Reveal.slide(1, 0);
+            const slide = Reveal.getCurrentSlide();
+            const last = [...slide.querySelectorAll('p')].pop();
+            const style = getComputedStyle(slide);
+            slide.scrollTop = slide.scrollHeight;
+            const box = slide.getBoundingClientRect(), line = last.getBoundingClientRect();
+            return {overflow: style.overflowY, text: last.textContent, scrolled: slide.scrollTop > 0,
+                    taller: slide.scrollHeight > slide.clientHeight,
+                    last_visible: line.top >= box.top && line.bottom <= box.bottom + 1
+                        && line.bottom <= window.innerHeight + 1};
+        }""")
+        assert watch.errors == []
+    finally:
+        watch.close()
+    assert found["text"] == "LAST-LINE"
+    if scroll:
+        assert found == {"overflow": "auto", "text": "LAST-LINE", "scrolled": True, "taller": True,
+                         "last_visible": True}
+    else:  # reveal.js's own behaviour: the slide is cut at the window
+        assert found["overflow"] == "visible" and not found["scrolled"] and not found["last_visible"]
 
 
 def expected_structure(cells: list[dict]) -> list[list[int]]:
@@ -156,6 +203,13 @@ def test_corpus_slide_decks_have_the_structure_their_metadata_says(tmp_path, bro
     finally:
         watch.close()
     assert found["fragments"] == expected_structure(cells)
+    # skipped cells are absent, notes cells are in the speaker notes only (where the deck has them)
+    shown = [c for c in cells if (c.get("metadata", {}).get("slideshow") or {}).get("slide_type") not in ("skip", "notes")]
+    kinds = {"code": "jp-CodeCell", "markdown": "jp-MarkdownCell", "raw": "jp-RawCell"}
+    assert found["cells"] == {kind: sum(kinds[c["cell_type"]] == kind for c in cells if c in shown)
+                              for kind in kinds.values()}
+    notes = [c for c in cells if (c.get("metadata", {}).get("slideshow") or {}).get("slide_type") == "notes"]
+    assert found["notes_cells"] == len(notes)
 
 
 def test_mathml_slides_load_nothing_from_the_network(tmp_path, browser, reveal_dir):
@@ -170,6 +224,21 @@ def test_mathml_slides_load_nothing_from_the_network(tmp_path, browser, reveal_d
     finally:
         watch.close()
     assert found["fragments"] == EXPECTED
+    assert found["theme"] == ["white.css"] and found["background"] == "#fff"
+    assert found["config"] == {"transition": "slide", "slideNumber": False}  # the defaults
+
+
+def test_theme_and_transition_reach_reveal(tmp_path, browser, reveal_dir):
+    page = make_slides(tmp_path, reveal_dir, "--reveal-theme", "black", "--reveal-transition", "zoom",
+                       "--reveal-number", "h.v")
+    watch = open_slides(browser, page)
+    try:
+        found = structure(watch)
+        assert watch.errors == []
+    finally:
+        watch.close()
+    assert found["theme"] == ["black.css"] and found["background"] == "#191919"
+    assert found["config"] == {"transition": "zoom", "slideNumber": "h.v"}
 
 
 def test_the_default_page_loads_a_pinned_reveal_from_a_cdn(tmp_path):
@@ -222,6 +291,10 @@ def test_the_library_exports_the_slides_exporter():
     from converter.exporters import get_exporter
 
     assert converter.SlidesExporter is get_exporter("slides")
+    listed = run_nbconv("--list-formats")
+    assert listed.returncode == 0
+    names = [line.split()[0] for line in listed.stdout.decode().splitlines() if line.strip()]
+    assert {"slides", "webpdf", "asciidoc", "html"} <= set(names)
     body, resources = converter.SlidesExporter(reveal_theme="black").from_notebook_node(
         __import__("nbformat").from_dict(slides_notebook()))
     assert resources.output_extension == ".slides.html" and "/dist/theme/black.css" in body

@@ -17,6 +17,7 @@ import re
 import xml.etree.ElementTree as ElementTree
 from functools import lru_cache
 
+from converter.filters.mathml_rules import RULE_ATTRIBUTE, RULE_STYLE
 from converter.filters.mathml_tex import CELL_ATTRIBUTE, CELL_STYLE, MAX_FORMULA, convert_formula
 from converter.filters.tex import find_math
 
@@ -133,7 +134,8 @@ def _serialise(element: ElementTree.Element, out: list[str]) -> None:
         attributes = "".join(
             f' {name}="{html.escape(value)}"' for name, value in element.attrib.items() if name in MATHML_ATTRIBUTES
         )
-        style = CELL_STYLE.get(element.get(CELL_ATTRIBUTE, ""))
+        style = ";".join(filter(None, [CELL_STYLE.get(element.get(CELL_ATTRIBUTE, "")),
+                                       *(RULE_STYLE.get(side) for side in element.get(RULE_ATTRIBUTE, ""))]))
         if style:
             attributes += f' style="{style}"'
         out.append(f"<{tag}{attributes}>{html.escape(element.text or '')}")

@@ -9,6 +9,7 @@ taken out and replaced by placeholder commands (``\\nbconvslotab``) that come ba
   ``=`` after ``&`` lines up; matrix and cases delimiters stretch around the table;
   a trailing ``\\\\`` makes no empty row;
 - ``\\text{... $x$ ...}`` (math inside text), ``\\operatorname``, ``\\mathrm``;
+- ``|`` in an array's columns and ``\\hline`` as rules (``converter.filters.mathml_rules``);
 - ``\\tag``, ``\\label``, ``\\eqref`` / ``\\ref`` (a label resolves to its tag on the page).
 
 Afterwards ``mathvariant`` (bold, double-struck, ...) becomes Unicode mathematical
@@ -25,6 +26,7 @@ from typing import Optional
 
 from converter.filters.tex import (ROW_ENDS, Environment, Group, Node, next_argument, parse, plain_text,
                                   split_table)
+from converter.filters.mathml_rules import mark_rules, parse_spec, take_row_rules
 from converter.filters.unicode_math import styled_text
 from converter.markdown.math import is_display, strip_delimiters
 
@@ -91,7 +93,7 @@ class _Builder:
         self.slots: list[Element] = []
         self.labels: dict[str, str] = {}
         self.row_labels: list[str] = []
-        self.row_tags: list[str] = []
+        self.row_tags: list[tuple[str, bool]] = []  # (text, starred: shown without parentheses)
         self.cells = 0
 
     # -- a formula, a cell: TeX with placeholders, through latex2mathml, placeholders filled
@@ -103,7 +105,7 @@ class _Builder:
         result = self.math(nodes)
         tags = self.end_row()
         if tags:
-            return _mrow(result, _element("mspace", width="2em"), _element("mtext", f"({tags})"))
+            return _mrow(result, _element("mspace", width="2em"), _element("mtext", tags))
         return result
 
     def math(self, nodes: list[Node]) -> Element:
@@ -117,11 +119,13 @@ class _Builder:
         return self.finish(row)
 
     def end_row(self) -> str:
-        tags = " ".join(self.row_tags)
-        if tags:
-            self.labels.update((label, tags) for label in self.row_labels)
+        """The row's tags as shown (``\\tag*`` without parentheses); its labels now refer to them."""
+        shown = " ".join(text if starred else f"({text})" for text, starred in self.row_tags)
+        if shown:
+            referred = " ".join(text for text, _ in self.row_tags)  # \eqref adds its own parentheses
+            self.labels.update((label, referred) for label in self.row_labels)
         self.row_labels, self.row_tags = [], []
-        return tags
+        return shown
 
     def slot(self, element: Element) -> str:
         index = len(self.slots)
@@ -217,7 +221,7 @@ class _Builder:
             self.row_labels.append(text)
             return ""
         if name == "\\tag":
-            self.row_tags.append(text)
+            self.row_tags.append((text, starred))
             return ""
         if name in ("\\eqref", "\\ref"):
             shown = self.refs.get(text, text)
@@ -263,10 +267,13 @@ class _Builder:
         if name not in ALIGNED | GATHERED | set(MATRICES) | {"eqnarray", "eqnarray*", "array", "subarray"}:
             raise ValueError(f"unsupported environment {name}")
         rows = split_table(body)
+        row_rules = take_row_rules(rows)
+        layouts, column_rules = parse_spec(spec)
+        if any(column_rules):  # every row has every column, so a rule runs the table's height
+            rows = [row + [[] for _ in range(len(layouts) - len(row))] for row in rows]
         self.cells += sum(len(row) for row in rows)
         if self.cells > MAX_CELLS:
             raise ValueError("too many table cells")
-        layouts = [letter for letter in spec if letter in "lcr"]
         outer = self.row_labels, self.row_tags  # a table inside a formula keeps the formula's tags
         built = []
         for cells in rows:
@@ -282,10 +289,11 @@ class _Builder:
         table = Element("mtable")
         if name in DISPLAY_STYLE:  # MathML Core sets table cells in text style, like matrices
             table.set("displaystyle", "true")
+        mark_rules(table, [row for row, _ in built], column_rules, row_rules)
         tagged = any(tags for _, tags in built)
         for row, tags in built:
             if tagged:
-                row.append(self.cell_element(_element("mtext", f"({tags})" if tags else ""), "tag"))
+                row.append(self.cell_element(_element("mtext", tags), "tag"))
             table.append(row)
         opening, closing = MATRICES.get(name, ("", ""))
         if not (opening or closing):
