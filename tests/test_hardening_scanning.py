@@ -53,14 +53,35 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("fmt", ["html", "latex", "rst"])
+def _exporter(fmt: str):
+    return get_exporter("html")(math="mathml") if fmt == "html-mathml" else get_exporter(fmt)()
+
+
+@pytest.mark.parametrize("fmt", ["html", "html-mathml", "latex", "rst"])
 @pytest.mark.parametrize("label, unit, build", CASES, ids=[case[0] for case in CASES])
 def test_math_scanning_grows_linearly(fmt, label, unit, build):
-    exporter = get_exporter(fmt)()
+    exporter = _exporter(fmt)
     exporter.from_notebook_node(build(unit))  # warm: templates, lexers, parser
     small = _seconds(exporter, build(unit * 6000))
     large = _seconds(exporter, build(unit * 24000))
     assert large < max(small, 0.1) * GROWTH_LIMIT, f"{label}: {small:.3f}s -> {large:.3f}s for 4x the text"
+
+
+@pytest.mark.parametrize("piece", ["\\frac{a}{b}+", "x_1^2", "\\text{ab $c$ d}", "a&=b\\\\"])
+def test_one_long_formula_becomes_mathml_in_linear_time(piece):
+    from converter.filters.mathml import tex_to_mathml
+
+    def seconds(count: int) -> float:
+        formula = "$$\\begin{aligned}" + piece * count + "\\end{aligned}$$"
+        best = float("inf")
+        for _ in range(2):
+            start = time.perf_counter()
+            tex_to_mathml(formula)
+            best = min(best, time.perf_counter() - start)
+        return best
+
+    small, large = seconds(300), seconds(1200)
+    assert large < max(small, 0.05) * GROWTH_LIMIT, f"{piece}: {small:.3f}s -> {large:.3f}s for 4x the formula"
 
 
 @pytest.mark.parametrize("fmt", ["html", "latex"])
