@@ -80,8 +80,10 @@ def comparisons(cases: list[Case]) -> list[Comparison]:
         for name in MATHML_NOTEBOOKS:
             case, reference = f"{prefix}html-mathml:{name}", f"{prefix}html:{name}"
             if case in names and reference in names:
-                found.append(Comparison(f"{prefix}mathml/mathjax:{name}", case, reference,
-                                        1.30 if name == "math" else None))
+                # Issue 16's target is on what a command costs, on the typical corpus notebook;
+                # the math-heavy one is held to it too. In-process figures are shown as found.
+                target = 1.30 if not prefix and name in ("typical", "math") else None
+                found.append(Comparison(f"{prefix}mathml/mathjax:{name}", case, reference, target))
     return found
 
 

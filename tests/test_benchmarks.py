@@ -11,6 +11,8 @@ import struct
 import zlib
 from pathlib import Path
 
+import pytest
+
 from benchmarks import notebooks
 from benchmarks.__main__ import main as run_benchmarks
 from converter import read_notebook
@@ -119,9 +121,11 @@ def test_mathml_against_mathjax_is_a_derived_row_with_its_target(tmp_path: Path,
     derived = {row["comparison"]: row for row in data["comparisons"]}
     assert list(derived) == ["mathml/mathjax:math", "inproc-mathml/mathjax:math"]
     for row in derived.values():
-        assert row["target"] == "<=1.3x" and isinstance(row["meets_target"], bool)
-        assert abs(row["ratio"] - medians[row["case"]] / medians[row["reference"]]) < 0.01
-        assert row["meets_target"] == (row["ratio"] <= 1.3)
+        # the JSON's medians are rounded to 0.1 ms, so tiny in-process times only agree roughly
+        assert row["ratio"] == pytest.approx(medians[row["case"]] / medians[row["reference"]], rel=0.15)
+    whole = derived["mathml/mathjax:math"]
+    assert whole["target"] == "<=1.3x" and whole["meets_target"] == (whole["ratio"] <= 1.3)
+    assert "target" not in derived["inproc-mathml/mathjax:math"]  # in-process: shown, no target
     table = capsys.readouterr().out
     assert "| mathml/mathjax:math " in table and "| inproc-mathml/mathjax:math " in table
 
