@@ -124,15 +124,18 @@ def test_commands_that_could_build_a_picture_command_are_removed():
         assert gone not in confined
 
 
+def _secret_and_project(tmp_path: Path) -> tuple[Path, Path]:
+    """A picture 40 pixels wide in a private folder, and an empty project folder beside it."""
+    (tmp_path / "private").mkdir()
+    (tmp_path / "project").mkdir()
+    return _png(tmp_path / "private", "secret.png", 1, width=40), tmp_path / "project"
+
+
 def test_a_tex_file_beside_the_notebook_cannot_make_the_driver_read_outside(tmp_path, tool):
     """Specials the source scan never sees (in an \\input file) still cannot make the PDF
     driver read a file: the check is on what XeTeX leaves for the driver."""
     tool("xelatex", "texlive-xetex")
-    outside = tmp_path / "private"
-    outside.mkdir()
-    secret = _png(outside, "secret.png", 1, width=40)
-    folder = tmp_path / "project"
-    folder.mkdir()
+    secret, folder = _secret_and_project(tmp_path)
     _png(folder, "mine.png", 2)
     (folder / "link.png").symlink_to(secret)
     (folder / "side.tex").write_text(
@@ -164,11 +167,7 @@ def test_a_tex_file_beside_the_notebook_cannot_make_the_driver_read_outside(tmp_
 ])
 def test_a_picture_from_outside_by_any_route_stays_out(tmp_path, tool, raw):
     tool("xelatex", "texlive-xetex")
-    outside = tmp_path / "private"
-    outside.mkdir()
-    secret = _png(outside, "secret.png", 1, width=40)
-    folder = tmp_path / "project"
-    folder.mkdir()
+    secret, folder = _secret_and_project(tmp_path)
     (folder / "side.tex").write_text(rf"\includegraphics{{{secret}}}" "\n")
     nb = v4.new_notebook(cells=[v4.new_raw_cell(raw.replace("SECRET", str(secret)),
                                                 metadata={"format": "text/latex"})])
