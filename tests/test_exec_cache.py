@@ -206,20 +206,51 @@ def test_refresh_executes_again_and_replaces_the_entry(marked, tmp_path):
     assert marked.run(*args).stdout == refreshed and len(marked.started) == 2
 
 
-def test_truncated_entry_is_recomputed_with_a_one_line_warning(marked, tmp_path):
+def _truncate(entry: Path) -> None:
+    entry.write_bytes(entry.read_bytes()[: entry.stat().st_size // 2])
+
+
+def _nest_deeply(entry: Path) -> None:
+    entry.write_bytes(b"[" * 200_000)
+
+
+def _bad_output(entry: Path) -> None:
+    data = json.loads(entry.read_bytes())
+    data["cells"][-1]["outputs"] = [5]
+    entry.write_text(json.dumps(data))
+
+
+def _bad_count(entry: Path) -> None:
+    data = json.loads(entry.read_bytes())
+    data["cells"][0]["execution_count"] = "one"
+    entry.write_text(json.dumps(data))
+
+
+def _one_cell_less(entry: Path) -> None:
+    data = json.loads(entry.read_bytes())
+    del data["cells"][-1]
+    entry.write_text(json.dumps(data))
+
+
+@pytest.mark.parametrize("damage", [_truncate, _nest_deeply, _bad_output, _bad_count, _one_cell_less],
+                         ids=["truncated", "nested", "bad-output", "bad-count", "cell-missing"])
+def test_damaged_entry_is_recomputed_with_a_one_line_warning(marked, tmp_path, damage):
     path = report(tmp_path)
     cache = tmp_path / "cache"
     args = ("--execute", "--cache", cache, "--to", "markdown", "--stdout", path)
     assert marked.run(*args).returncode == 0
     (entry,) = cache.glob("*.json")
-    entry.write_bytes(entry.read_bytes()[: entry.stat().st_size // 2])
+    damage(entry)
     result = marked.run(*args)
-    assert result.returncode == 0 and "42" in result.stdout
-    warnings = [line for line in result.stderr.splitlines() if "warning" in line]
-    assert len(warnings) == 1 and entry.name in warnings[0] and "executing again" in warnings[0]
-    assert len(marked.started) == 2
+    assert result.returncode == 0, result.stderr
+    assert "42" in result.stdout
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and "warning" in lines[0] and entry.name in lines[0] and "executing again" in lines[0]
+    assert len(marked.started) == 2  # recomputed
     json.loads(entry.read_bytes())  # repaired
     assert marked.run(*args).stderr.count("warning") == 0 and len(marked.started) == 2
+    listing = marked.run("cache", "--cache", cache, "list")
+    assert listing.returncode == 0 and listing.stdout.split()[-1] == "report"
 
 
 def _hammer(directory: str, writer: int, rounds: int) -> None:

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from converter.errors import NotebookError
 from converter.notebook import NotebookNode
 
 FORMAT = 1  # bump when the key or entry layout changes: old entries then simply miss
@@ -120,7 +121,11 @@ class ExecutionCache:
             return False
         entry = self._read(key)
         cells = [cell for cell in nb.cells if cell.get("cell_type") == "code"]
-        if entry is None or len(entry["cells"]) != len(cells):
+        if entry is not None and len(entry["cells"]) != len(cells):
+            self.warn(f"{self.path(key)}: damaged cache entry ({len(entry['cells'])} code cells, "
+                      f"the notebook has {len(cells)}); executing again")
+            entry = None
+        if entry is None:
             self.misses += 1
             return False
         for cell, saved in zip(cells, entry["cells"]):
@@ -174,11 +179,11 @@ class ExecutionCache:
             return None
         try:
             entry = json.loads(data, object_hook=NotebookNode)
-            if not (isinstance(entry, dict) and entry.get("format") == FORMAT and entry.get("key") == key
-                    and isinstance(entry.get("cells"), list)
-                    and all(isinstance(c, dict) and isinstance(c.get("outputs"), list) for c in entry["cells"])):
-                raise ValueError("not a cache entry of this nbconv")
-        except ValueError as error:
+            check_entry(entry, key)
+        except RecursionError:
+            self.warn(f"{path}: damaged cache entry (nested too deeply); executing again")
+            return None
+        except (ValueError, NotebookError) as error:
             self.warn(f"{path}: damaged cache entry ({str(error).splitlines()[0][:120]}); executing again")
             return None
         return entry
@@ -200,7 +205,7 @@ class ExecutionCache:
                 entry = json.loads(path.read_bytes())
                 found.append(EntryInfo(path.stem, str(entry.get("notebook", "?")), str(entry.get("kernel", "?")),
                                        stat.st_size, float(entry.get("created", stat.st_mtime)), stat.st_mtime))
-            except (OSError, ValueError, AttributeError):
+            except (OSError, ValueError, AttributeError, RecursionError):
                 found.append(EntryInfo(path.stem, "(damaged)", "?", _size(path), 0.0, 0.0))
         return sorted(found, key=lambda info: info.last_used)
 
@@ -250,6 +255,29 @@ class ExecutionCache:
                     yield path
         except OSError:
             return
+
+
+def check_entry(entry: Any, key: str) -> None:
+    """Raise ValueError (or NotebookError) unless ``entry`` is a whole entry for ``key``.
+
+    Its outputs go into notebooks that are rendered as they are, so they are checked
+    against nbformat's schema, as a notebook read from a file is.
+    """
+    if not (isinstance(entry, dict) and entry.get("format") == FORMAT and entry.get("key") == key
+            and isinstance(entry.get("cells"), list)):
+        raise ValueError("not a cache entry of this nbconv")
+    cells = []
+    for saved in entry["cells"]:
+        if not (isinstance(saved, dict) and isinstance(saved.get("outputs"), list)):
+            raise ValueError("a cell without a list of outputs")
+        count = saved.get("execution_count")
+        if count is not None and (isinstance(count, bool) or not isinstance(count, int)):
+            raise ValueError("an execution count that is not a number")
+        cells.append({"cell_type": "code", "metadata": {}, "source": "", "execution_count": count,
+                      "outputs": saved["outputs"]})
+    from converter.notebook import _validate  # the reader's own schema check
+
+    _validate({"nbformat": 4, "nbformat_minor": 4, "metadata": {}, "cells": cells}, "outputs")
 
 
 def kernel_wanted(nb: NotebookNode, requested: str | None) -> str:
