@@ -238,3 +238,39 @@ def test_no_kernel_or_worker_process_left_behind(cluster):
     while marked_processes() and time.monotonic() < deadline:
         time.sleep(0.5)
     assert marked_processes() == []
+
+
+def test_retries_count_every_attempt_on_a_local_cluster(tmp_path):
+    """The kernel's parent is the worker process (local:N workers are children of the nanny
+    in nbconv's own process): the cell kills it, so every attempt loses its worker."""
+    attempts = tmp_path / "attempts.txt"
+    mark = MARK + "-retries"
+    path = write(tmp_path / "killer.ipynb",
+                 f"import os, signal\nopen({str(attempts)!r}, 'a').write(f'{{os.getppid()}}\\n')\n"
+                 "os.kill(os.getppid(), signal.SIGKILL)\nimport time\ntime.sleep(30)")
+    result = run_nbconv("--execute", "--cluster", "local:2", "--retries", "1", "--output-dir", tmp_path / "out",
+                        path, timeout=300, env={"NBCONV_TEST_CLUSTER": mark})
+    lines = result.stderr.decode().strip().splitlines()
+    assert result.returncode == 9, lines
+    assert lines == [f"nbconv: error: {path}: the notebook failed on the cluster 2 time(s): "
+                     "its worker was lost (KilledWorker)"]
+    assert len(attempts.read_text().split()) == 2  # --retries 1: two attempts, no more
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
+    deadline = time.monotonic() + 20
+    while marked_processes(mark) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert marked_processes(mark) == []  # the workers and the orphaned kernels are gone
+
+
+@pytest.mark.parametrize("retries, code", [(0, 9), (2, 0)])
+def test_a_notebook_whose_first_worker_dies_runs_again_when_retries_allow(tmp_path, retries, code):
+    attempts = tmp_path / "attempts.txt"
+    path = write(tmp_path / "once.ipynb",
+                 f"import os, signal\nfirst = not os.path.exists({str(attempts)!r})\n"
+                 f"open({str(attempts)!r}, 'a').write('x\\n')\n"
+                 "if first:\n    os.kill(os.getppid(), signal.SIGKILL)\nprint('survived')")
+    result = run_nbconv("--execute", "--cluster", "local:1", "--retries", str(retries), "--to", "markdown",
+                        "--stdout", path, timeout=300, env={"NBCONV_TEST_CLUSTER": MARK + "-once"})
+    assert result.returncode == code, result.stderr.decode()[-2000:]
+    assert len(attempts.read_text().split()) == min(retries + 1, 2)
+    assert (b"survived" in result.stdout) == (code == 0)

@@ -6,9 +6,11 @@ already injected), the execution options and the files of its folder named by
 a scratch folder and sends the executed notebook back. Rendering and writing stay on
 the submitting machine, so results land exactly where a local run puts them.
 
-A task whose worker dies is rescheduled by the Dask scheduler on another worker; when
-the scheduler gives up on it (``KilledWorker``) or the kernel died, it is submitted
-again, ``retries`` more times. Closing the executor (Ctrl-C, or the end of the run)
+A task whose worker dies or whose kernel dies is submitted again, ``retries`` more
+times, so ``retries=N`` is N+1 attempts in all. A local cluster's scheduler is told not
+to retry on its own (``allowed-failures`` 0), so that count is the only one; an external
+scheduler retries a task whose worker died ``distributed.scheduler.allowed-failures``
+times (Dask's default: 3) before nbconv sees the failure. Closing the executor (Ctrl-C, or the end of the run)
 cancels the tasks still outstanding. Workers need nbconv installed.
 """
 
@@ -73,7 +75,7 @@ class ClusterExecutor:
             logging.getLogger(name).setLevel(logging.CRITICAL)
         try:
             if self.address.startswith(LOCAL_PREFIX):
-                self._cluster = _local_cluster(self.address, self.retries)
+                self._cluster = _local_cluster(self.address)
                 return Client(self._cluster, set_as_default=False)
             return Client(self.address, timeout=timeout, set_as_default=False)
         except ClusterError:
@@ -174,15 +176,17 @@ class ClusterExecutor:
         self.close()
 
 
-def _local_cluster(address: str, retries: int) -> Any:
-    """``local:N``: a LocalCluster of N single-threaded worker processes on 127.0.0.1."""
+def _local_cluster(address: str) -> Any:
+    """``local:N``: a LocalCluster of N single-threaded worker processes on 127.0.0.1.
+
+    Its scheduler does not retry a task whose worker died: ``ClusterExecutor`` does."""
     import dask
     from distributed import LocalCluster
 
     count = address[len(LOCAL_PREFIX):]
     if not count.isdigit() or int(count) < 1:
         raise ClusterError(f"{address}: local clusters are written local:N, N workers (at least 1)")
-    with dask.config.set({"distributed.scheduler.allowed-failures": retries}):
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
         return LocalCluster(n_workers=int(count), threads_per_worker=1, processes=True, host="127.0.0.1",
                             dashboard_address=None, silence_logs=logging.CRITICAL)
 
