@@ -358,3 +358,62 @@ def test_no_kernel_left_behind(marked, tmp_path):
     while any(alive(pid) for pid in marked.started) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert marked.started and not any(alive(pid) for pid in marked.started)
+
+
+def test_dependency_globs_match_as_glob_does(tmp_path):
+    import glob
+
+    from converter.execute.dependencies import dependency_hashes
+
+    for name in ("a.csv", "b.txt", ".hidden.csv", "data/c.csv", "data/sub/d.csv", "data/.dot/e.csv",
+                 "data/sub/deeper/f.csv", "other/g.csv", "helpers.py"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(name)
+    for pattern in ("*.csv", "data/*.csv", "**/*.csv", "data/**/*.csv", "data/**", "*/sub/*.csv", "helpers.py",
+                    "[ab].*", "data/s?b/**/*.csv", "**/deeper/**"):
+        nb = new_notebook(metadata={"nbconv": {"depends": [pattern]}})
+        expected = sorted(p for p in glob.glob(pattern, root_dir=tmp_path, recursive=True)
+                          if (tmp_path / p).is_file())
+        assert [name for name, _ in dependency_hashes(nb, tmp_path)] == expected, pattern
+
+
+def test_dependency_globs_stay_inside_the_notebook_folder_and_are_bounded(tmp_path, monkeypatch):
+    from converter.errors import NotebookError
+    from converter.execute import dependencies
+    from converter.execute.dependencies import dependency_hashes
+
+    folder = tmp_path / "project"
+    (folder / "data").mkdir(parents=True)
+    (tmp_path / "secret.txt").write_text("outside")
+    (folder / "data" / "link.txt").symlink_to(tmp_path / "secret.txt")
+    (folder / "data" / "real.txt").write_text("inside")
+    for loop in ("loop1", "loop2"):  # glob.glob would walk 2**40 paths through these
+        (folder / "data" / loop).symlink_to(folder / "data")
+    nb = new_notebook(metadata={"nbconv": {"depends": ["**/*.txt", "**/nothing"]}})
+    found = dict(dependency_hashes(nb, folder))
+    assert found["data/link.txt"] == "outside the notebook's folder" and len(found["data/real.txt"]) == 64
+    assert found["**/nothing"] == "no match" and not any("loop" in name for name in found)
+    for pattern in ("../secret.txt", "/etc/*", "data/../../secret.txt"):
+        with pytest.raises(NotebookError, match="leaves the notebook's folder"):
+            dependency_hashes(new_notebook(metadata={"nbconv": {"depends": pattern}}), folder)
+    for index in range(60):
+        (folder / "data" / f"f{index:02}.txt").write_text(str(index))
+    monkeypatch.setattr(dependencies, "MAX_VISITS", 30)
+    walked = dependency_hashes(new_notebook(metadata={"nbconv": {"depends": "**/*.csv"}}), folder)
+    assert walked[-1] == ("...", "too many entries walked")
+    monkeypatch.setattr(dependencies, "MAX_VISITS", 10_000)
+    monkeypatch.setattr(dependencies, "MAX_FILES", 10)
+    capped = dependency_hashes(new_notebook(metadata={"nbconv": {"depends": "data/*.txt"}}), folder)
+    assert len(capped) == 11 and capped[-1] == ("...", "too many files")
+
+
+def test_a_dependency_outside_the_folder_is_a_warning_and_no_caching(marked, tmp_path):
+    path = write(tmp_path / "up.ipynb", new_code_cell("print('ran')"), nbconv={"depends": ["../*.csv"]})
+    for attempt in (1, 2):
+        result = marked.run("--execute", "--cache", tmp_path / "cache", "--to", "markdown", "--stdout", path)
+        assert result.returncode == 0 and "ran" in result.stdout
+        assert result.stderr.splitlines() == [f"nbconv: warning: {path}: metadata.nbconv.depends: '../*.csv' leaves "
+                                              "the notebook's folder (patterns are relative to it, without ..); "
+                                              "executed without the cache"]
+        assert len(marked.started) == attempt  # never served from the cache
+    assert not list((tmp_path / "cache").glob("*.json"))

@@ -6,7 +6,7 @@ injected parameters, which are a code cell), the two tags that change how a cell
 (``skip-execution``, ``raises-exception``), the kernel asked for (``kernel_name``, else
 the notebook's kernelspec name and language), ``allow_errors``, and the
 contents of the files the notebook declares in ``metadata.nbconv.depends`` (globs
-relative to its folder). Markdown, other tags, cell ids, metadata and existing outputs
+relative to its folder: see dependencies.py). Markdown, other tags, cell ids, metadata and existing outputs
 are left out, so editing prose or tags is still a hit.
 
 An entry is one JSON file, written to a temporary name and renamed into place, so
@@ -19,7 +19,6 @@ Not to be confused with ``converter.cache``, which keeps compiled templates and 
 
 from __future__ import annotations
 
-import glob
 import hashlib
 import json
 import os
@@ -31,15 +30,13 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from converter.errors import NotebookError
+from converter.execute.dependencies import dependency_hashes
 from converter.notebook import NotebookNode
 
 FORMAT = 1  # bump when the key or entry layout changes: old entries then simply miss
 SUFFIX = ".json"
 DEFAULT_MAX_BYTES = 1024 ** 3
 EXECUTION_TAGS = ("skip-execution", "raises-exception")
-# Bounds on declared dependencies: a notebook cannot make the key read the whole disk.
-MAX_DEPENDENCY_FILES = 1000
-MAX_DEPENDENCY_BYTES = 1024 ** 3
 
 
 def stderr_warning(message: str) -> None:
@@ -289,48 +286,6 @@ def kernel_wanted(nb: NotebookNode, requested: str | None) -> str:
     spec = spec if isinstance(spec, dict) else {}
     language = spec.get("language") or (info.get("name") if isinstance(info, dict) else None)
     return f"kernelspec={spec.get('name')};language={language}"
-
-
-def dependency_hashes(nb: NotebookNode, folder: Path | None) -> list[tuple[str, str]]:
-    """(relative path, content hash) of every file ``metadata.nbconv.depends`` names.
-
-    A glob that matches nothing is part of the key too, so creating the file is a miss.
-    """
-    declared = (nb.metadata.get("nbconv") or {}).get("depends") if isinstance(nb.metadata.get("nbconv"), dict) else None
-    if not declared:
-        return []
-    patterns = [declared] if isinstance(declared, str) else [p for p in declared if isinstance(p, str)]
-    base = folder or Path.cwd()
-    found: list[tuple[str, str]] = []
-    budget = MAX_DEPENDENCY_BYTES
-    for pattern in patterns:
-        matches = sorted(glob.glob(pattern, root_dir=base, recursive=True))
-        if not matches:
-            found.append((pattern, "no match"))
-        for name in matches:
-            path = base / name
-            if not path.is_file():
-                continue
-            if len(found) >= MAX_DEPENDENCY_FILES:
-                found.append(("...", "too many files"))
-                return found
-            content_hash, budget = _file_hash(path, budget)
-            found.append((name, content_hash))
-    return found
-
-
-def _file_hash(path: Path, budget: int) -> tuple[str, int]:
-    digest = hashlib.sha256()
-    try:
-        with path.open("rb") as handle:
-            while chunk := handle.read(1 << 20):
-                if len(chunk) > budget:
-                    return f"over size budget, mtime {path.stat().st_mtime_ns}", 0
-                budget -= len(chunk)
-                digest.update(chunk)
-    except OSError as error:
-        return f"unreadable: {error.strerror}", budget
-    return digest.hexdigest(), budget
 
 
 def _text(source: Any) -> str:
