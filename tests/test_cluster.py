@@ -274,3 +274,33 @@ def test_a_notebook_whose_first_worker_dies_runs_again_when_retries_allow(tmp_pa
     assert result.returncode == code, result.stderr.decode()[-2000:]
     assert len(attempts.read_text().split()) == min(retries + 1, 2)
     assert (b"survived" in result.stdout) == (code == 0)
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--retries", "2"], "--retries only applies with --cluster"),
+    (["--retries", "1"], "--retries only applies with --cluster"),  # the default value, given: still refused
+    (["--cache-size", "5M"], "--cache-size only applies with --cache DIR"),
+    (["--refresh"], "--refresh only applies with --cache DIR"),
+    (["--cluster", "local:1", "--log-output"], "--log-output does not apply with --cluster (cells run on the workers)"),
+    (["--cluster", "local:1", "--progress"], "--progress does not apply with --cluster (cells run on the workers)"),
+])
+def test_flags_that_would_do_nothing_are_usage_errors(tmp_path, flags, message):
+    path = write(tmp_path / "a.ipynb", "1")
+    result = run_nbconv("--execute", *flags, path)
+    assert result.returncode == 2
+    assert result.stderr.decode().splitlines() == [f"nbconv: error: {message}; see nbconv --help"]
+    assert not (tmp_path / "a.html").exists()
+
+
+def test_settings_from_the_config_that_do_not_apply_are_unused(tmp_path):
+    """log-output from the project's config, --cluster on the command line: the run goes on,
+    without live output; retries and cache-size without a cluster or cache are unused too."""
+    (tmp_path / "nbconv.toml").write_text('log-output = true\nprogress = true\n')
+    path = write(tmp_path / "a.ipynb", "print('live?')")
+    result = run_nbconv("--execute", "--cluster", "local:1", "--to", "markdown", "--stdout", path, cwd=tmp_path,
+                        timeout=300, env={"NBCONV_TEST_CLUSTER": MARK + "-config"})
+    assert result.returncode == 0, result.stderr.decode()[-2000:]
+    assert b"live?" in result.stdout and result.stderr == b""
+    (tmp_path / "nbconv.toml").write_text('retries = 3\ncache-size = "5M"\n')
+    result = run_nbconv("--execute", "--to", "markdown", "--stdout", path, cwd=tmp_path, timeout=300)
+    assert result.returncode == 0 and b"live?" in result.stdout and result.stderr == b""
