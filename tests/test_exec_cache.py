@@ -351,6 +351,22 @@ def test_cache_folder_from_the_config_file(marked, tmp_path):
     assert marked.run("cache", "list", cwd=tmp_path).stdout.split()[-1] == "report"
 
 
+def test_the_config_files_cache_folder_is_relative_to_the_file(marked, tmp_path):
+    (tmp_path / "nbconv.toml").write_text('cache = ".nbconv-cache"\n')
+    sub = tmp_path / "docs" / "part"
+    sub.parent.mkdir()
+    path = report(sub)
+    for cwd in (sub, tmp_path / "docs", tmp_path):
+        result = marked.run("--execute", "--to", "markdown", "--stdout", path, cwd=cwd)
+        assert result.returncode == 0, result.stderr
+    assert len(marked.started) == 1  # one cache folder wherever nbconv runs from
+    assert len(list((tmp_path / ".nbconv-cache").glob("*.json"))) == 1
+    assert not (sub / ".nbconv-cache").exists() and not (tmp_path / "docs" / ".nbconv-cache").exists()
+    listing = marked.run("cache", "list", cwd=sub)
+    assert listing.returncode == 0 and listing.stdout.split()[-1] == "report"
+    assert str(tmp_path / ".nbconv-cache") in listing.stderr
+
+
 def test_no_kernel_left_behind(marked, tmp_path):
     path = report(tmp_path)
     assert marked.run("--execute", "--cache", tmp_path / "c", "--stdout", "--to", "markdown", path).returncode == 0
