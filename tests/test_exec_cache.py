@@ -253,9 +253,14 @@ def test_damaged_entry_is_recomputed_with_a_one_line_warning(marked, tmp_path, d
     assert listing.returncode == 0 and listing.stdout.split()[-1] == "report"
 
 
+def _fail(message: str) -> None:
+    raise AssertionError(f"a writer saw a damaged entry: {message}")
+
+
 def _hammer(directory: str, writer: int, rounds: int) -> None:
-    """Store the shared key and a key of this writer's own, over and over."""
-    cache = ExecutionCache(directory, max_bytes=10 ** 9)
+    """Store the shared key and a key of this writer's own, over and over; any warning
+    (a torn or half-written entry read back) ends the process with an error."""
+    cache = ExecutionCache(directory, max_bytes=10 ** 9, warn=_fail)
     for index in range(rounds):
         nb = new_notebook(cells=[new_code_cell("x")])
         nb.cells[0].outputs = [nbformat.v4.new_output("stream", text=f"writer {writer} " + "y" * 200_000)]
@@ -263,8 +268,8 @@ def _hammer(directory: str, writer: int, rounds: int) -> None:
         cache.store("shared" * 10, nb, f"w{writer}", {"name": "python3"})
         cache.store(f"own-{writer}-{index % 5}", nb, f"w{writer}", {"name": "python3"})
         probe = new_notebook(cells=[new_code_cell("x")])
-        if cache.lookup("shared" * 10, probe):
-            assert probe.cells[0].outputs[0]["text"].startswith("writer ")
+        assert cache.lookup("shared" * 10, probe)  # this writer stored it just now: whole, its own or the other's
+        assert probe.cells[0].outputs[0]["text"] in (f"writer {w} " + "y" * 200_000 for w in (1, 2))
 
 
 def test_two_processes_writing_at_once_leave_a_consistent_cache(tmp_path):
