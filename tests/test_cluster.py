@@ -143,6 +143,23 @@ def test_the_cache_is_consulted_before_a_task_is_sent(cluster, tmp_path):
     assert ran.read_text() == "ran\n"
 
 
+def test_the_finer_execution_options_reach_the_worker(cluster, tmp_path):
+    from converter.execute import ExecutePreprocessor
+    from converter.execute.cluster import ClusterExecutor
+    from converter.pipeline import Resources
+
+    nb = nbformat.read(write(tmp_path / "opts.ipynb", "print('one')", "1 / 0", "print('three')"), as_version=4)
+    nb.cells[2].metadata["tags"] = ["not-here"]
+    with ClusterExecutor(cluster.address) as executor:
+        ExecutePreprocessor(cluster=executor, record_timing=False, allow_error_names=["ZeroDivisionError"],
+                            skip_cells_with_tag="not-here")(nb, Resources(name="opts", dir=tmp_path))
+        assert sum(executor.workers_used.values()) == 1
+    assert nb.cells[0].outputs[0]["text"] == "one\n"
+    assert nb.cells[1].outputs[0]["ename"] == "ZeroDivisionError"  # allowed by name: the run went on
+    assert nb.cells[2].outputs == [] and nb.cells[2].execution_count is None  # skipped by its tag
+    assert not any("execution" in cell.metadata for cell in nb.cells)  # no timing recorded
+
+
 def test_ctrl_c_cancels_the_outstanding_tasks(cluster, tmp_path):
     started = tmp_path / "started.txt"
     paths = [write(tmp_path / f"slow{i}.ipynb", f"import time\nopen({str(started)!r}, 'a').write('{i}\\n')\n"

@@ -17,6 +17,7 @@ cancels the tasks still outstanding. Workers need nbconv installed.
 from __future__ import annotations
 
 import atexit
+import dataclasses
 import glob
 import hashlib
 import json
@@ -98,10 +99,7 @@ class ClusterExecutor:
             "name": resources.name,
             "folder": hashlib.sha256(str(folder).encode("utf-8", "surrogatepass")).hexdigest()[:16],
             "files": shipped_files(folder, self.ship, resources.name),
-            "options": {"timeout": options.timeout, "startup_timeout": options.startup_timeout,
-                        "kernel_name": kernel.name, "allow_errors": options.allow_errors,
-                        "interrupt_on_timeout": options.interrupt_on_timeout,
-                        "notebook_timeout": options.notebook_timeout, "env": dict(options.env)},
+            "options": task_options(options, kernel),
         }
         result = self._run(task, resources.name)
         nb.clear()
@@ -174,6 +172,21 @@ class ClusterExecutor:
 
     def __exit__(self, *exc_info: Any) -> None:
         self.close()
+
+
+# ExecutePreprocessor fields that stay on this machine: hooks, objects and local paths.
+STAYS_HERE = frozenset({"pool", "on_cell", "on_output", "cache", "cluster", "cwd"})
+
+
+def task_options(options: ExecutePreprocessor, kernel: KernelChoice) -> dict[str, Any]:
+    """Every execution option of ``options`` a worker needs, so a notebook gives the same
+    results there as here (the kernel as resolved on this machine)."""
+    from converter.execute.preprocessor import ExecutePreprocessor
+
+    sent = {field.name: getattr(options, field.name) for field in dataclasses.fields(ExecutePreprocessor)
+            if field.init and field.name not in STAYS_HERE}
+    sent.update(kernel_name=kernel.name, env=dict(options.env), allow_error_names=list(options.allow_error_names))
+    return sent
 
 
 def _local_cluster(address: str) -> Any:
