@@ -438,3 +438,56 @@ def test_a_dependency_outside_the_folder_is_a_warning_and_no_caching(marked, tmp
                                               "executed without the cache"]
         assert len(marked.started) == attempt  # never served from the cache
     assert not list((tmp_path / "cache").glob("*.json"))
+
+
+def test_only_the_kernel_or_only_allow_errors_changing_is_a_miss(marked, tmp_path):
+    import shutil
+
+    spec = Path(marked.env["JUPYTER_PATH"]) / "kernels"
+    shutil.copytree(spec / "marked", spec / "marked2")  # the same launcher, another name
+    path = report(tmp_path)
+    cache = tmp_path / "cache"
+
+    def run(*extra: str) -> None:
+        result = marked.run("--execute", "--cache", cache, "--to", "markdown", "--stdout", *extra, path)
+        assert result.returncode == 0 and "42" in result.stdout, result.stderr
+
+    run(), run()
+    assert len(marked.started) == 1
+    run("--allow-errors"), run("--allow-errors")
+    assert len(marked.started) == 2  # --allow-errors alone: a miss, then its own hit
+    run("--kernel", "marked2"), run("--kernel", "marked2")
+    assert len(marked.started) == 3  # another kernel asked for on the command line
+    nb = nbformat.read(path, as_version=4)
+    nb.metadata.kernelspec.name = "marked2"
+    nbformat.write(nb, path)
+    run(), run()
+    assert len(marked.started) == 4  # another kernel named by the notebook
+    assert len(list(cache.glob("*.json"))) == 4
+
+
+def test_cache_size_evicts_the_least_recently_used_entry_through_the_cli(marked, tmp_path):
+    paths = {name: write(tmp_path / f"{name}.ipynb", new_code_cell(f"print('{name}' * 100_000)"))
+             for name in ("a", "b", "c")}  # entries of about 100 kB
+    cache = tmp_path / "cache"
+
+    def run(name: str) -> None:
+        result = marked.run("--execute", "--cache", cache, "--cache-size", "250K", "--to", "markdown",
+                            "--output-dir", tmp_path / "out", paths[name])
+        assert result.returncode == 0, result.stderr
+        time.sleep(0.05)  # distinct modification times
+
+    sizes = []
+    for name in ("a", "b"):
+        run(name)
+        sizes.append(sum(p.stat().st_size for p in cache.glob("*.json")))
+    assert len(marked.started) == 2 and sizes[-1] <= 250 * 1024 < sizes[-1] * 3 / 2  # two fit, three do not
+    run("a")  # a hit: "a" is now used more recently than "b"
+    assert len(marked.started) == 2
+    run("c")  # three do not fit: "b", the least recently used, goes
+    listing = marked.run("cache", "--cache", cache, "list").stdout.splitlines()
+    assert sorted(line.split()[-1] for line in listing) == ["a", "c"]
+    run("a")
+    assert len(marked.started) == 3  # still a hit
+    run("b")
+    assert len(marked.started) == 4  # evicted: executed again
