@@ -491,3 +491,26 @@ def test_cache_size_evicts_the_least_recently_used_entry_through_the_cli(marked,
     assert len(marked.started) == 3  # still a hit
     run("b")
     assert len(marked.started) == 4  # evicted: executed again
+
+
+WIDGET_CELL = """\
+from ipykernel.comm import Comm
+from IPython.display import display
+state = {"_model_name": "IntSliderModel", "_model_module": "@jupyter-widgets/controls", "value": 7}
+comm = Comm(target_name="jupyter.widget", data={"state": state, "buffer_paths": []})
+display({"application/vnd.jupyter.widget-view+json": {"model_id": comm.comm_id, "version_major": 2,
+         "version_minor": 0}, "text/plain": "IntSlider(value=7)"}, raw=True)
+"""
+
+
+def test_a_hit_keeps_the_widget_state_of_the_run(marked, tmp_path):
+    path = write(tmp_path / "widget.ipynb", new_code_cell(WIDGET_CELL))
+    for run in ("first", "second"):
+        result = marked.run("--execute", "--cache", tmp_path / "cache", "--to", "notebook", "--output-dir",
+                            tmp_path / run, path)
+        assert result.returncode == 0, result.stderr
+    assert len(marked.started) == 1
+    first, second = (nbformat.read(tmp_path / run / "widget.ipynb", as_version=4) for run in ("first", "second"))
+    state = first.metadata.widgets["application/vnd.jupyter.widget-state+json"]["state"]
+    assert [model["state"]["value"] for model in state.values()] == [7]
+    assert second.metadata.get("widgets") == first.metadata.widgets

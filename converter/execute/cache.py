@@ -128,7 +128,7 @@ class ExecutionCache:
         for cell, saved in zip(cells, entry["cells"]):
             cell["outputs"] = saved["outputs"]
             cell["execution_count"] = saved["execution_count"]
-        for field in ("kernelspec", "language_info"):
+        for field in ("kernelspec", "language_info", "widgets"):
             if isinstance(entry.get(field), dict):
                 nb.metadata[field] = entry[field]
         try:
@@ -146,6 +146,7 @@ class ExecutionCache:
         entry = {
             "format": FORMAT, "key": key, "notebook": name, "kernel": kernelspec.get("name"), "created": time.time(),
             "kernelspec": kernelspec, "language_info": nb.metadata.get("language_info"),
+            "widgets": nb.metadata.get("widgets"),  # the widget state the run left, to render widgets
             "cells": [{"execution_count": cell.get("execution_count"), "outputs": cell.get("outputs", [])}
                       for cell in nb.cells if cell.get("cell_type") == "code"],
         }
