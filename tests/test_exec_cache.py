@@ -514,3 +514,26 @@ def test_a_hit_keeps_the_widget_state_of_the_run(marked, tmp_path):
     state = first.metadata.widgets["application/vnd.jupyter.widget-state+json"]["state"]
     assert [model["state"]["value"] for model in state.values()] == [7]
     assert second.metadata.get("widgets") == first.metadata.widgets
+
+
+def test_library_options_that_change_results_are_part_of_the_key(marked, tmp_path):
+    from converter.errors import ExecutionError
+
+    path = write(tmp_path / "opts.ipynb", new_code_cell("print('slow')", metadata={"tags": ["slow"]}),
+                 new_code_cell("1 / 0"), new_code_cell("print('end')"))
+    resources = Resources(name="opts", dir=tmp_path)
+    cache = tmp_path / "cache"
+    with KernelPool() as pool:
+        allowed = nbformat.read(path, as_version=4)
+        ExecutePreprocessor(pool=pool, cache=cache, allow_error_names=["ZeroDivisionError"])(allowed, resources)
+        assert allowed.cells[2].outputs[0]["text"] == "end\n" and pool.kernels_started == 1
+        with pytest.raises(ExecutionError, match="ZeroDivisionError"):  # not the other run's cached success
+            ExecutePreprocessor(pool=pool, cache=cache)(nbformat.read(path, as_version=4), resources)
+        assert pool.kernels_started == 2
+        skipped = nbformat.read(path, as_version=4)
+        ExecutePreprocessor(pool=pool, cache=cache, allow_error_names=["ZeroDivisionError"],
+                            skip_cells_with_tag="slow")(skipped, resources)
+        assert skipped.cells[0].outputs == [] and pool.kernels_started == 3  # its own entry, not the first one's
+        again = nbformat.read(path, as_version=4)
+        ExecutePreprocessor(pool=pool, cache=cache, allow_error_names=["ZeroDivisionError"])(again, resources)
+        assert again.cells[0].outputs[0]["text"] == "slow\n" and pool.kernels_started == 3  # a hit

@@ -4,7 +4,8 @@ A docs build re-executes hundreds of notebooks of which a handful changed. The k
 notebook is a hash of what decides its outputs: the code cells' sources in order (with
 injected parameters, which are a code cell), the two tags that change how a cell runs
 (``skip-execution``, ``raises-exception``), the kernel asked for (``kernel_name``, else
-the notebook's kernelspec name and language), ``allow_errors``, and the
+the notebook's kernelspec name and language), ``allow_errors`` (and the library's
+``skip_cells_with_tag``, ``allow_error_names``, ``force_raise_errors`` when set), and the
 contents of the files the notebook declares in ``metadata.nbconv.depends`` (globs
 relative to its folder: see dependencies.py). Markdown, other tags, cell ids, metadata and existing outputs
 are left out, so editing prose or tags is still a hit.
@@ -83,11 +84,15 @@ class ExecutionCache:
 
     # -- keys -----------------------------------------------------------------------
 
-    def key(self, nb: NotebookNode, kernel_name: str | None, allow_errors: bool, folder: Path | None) -> str:
+    def key(self, nb: NotebookNode, kernel_name: str | None, allow_errors: bool, folder: Path | None,
+            skip_tag: str = "skip-execution", options: Iterable[str] = ()) -> str:
         """The hex key of ``nb`` run in ``kernel_name`` (None: the notebook's own) from ``folder``.
 
         The kernel is named as asked, not as resolved, so a hit needs no kernelspec lookup.
+        ``skip_tag`` is the tag of cells not run; ``options`` name the other execution
+        options that change results and are not at their defaults.
         """
+        tags_that_count = (skip_tag, *EXECUTION_TAGS[1:])
         digest = hashlib.sha256()
 
         def add(*parts: str) -> None:
@@ -97,10 +102,12 @@ class ExecutionCache:
 
         add(f"nbconv-execution-cache/{FORMAT}", kernel_wanted(nb, kernel_name),
             "allow-errors" if allow_errors else "stop-on-error")
+        for option in options:
+            add("option", option)
         for cell in nb.cells:
             if cell.get("cell_type") == "code":
                 tags = cell.get("metadata", {}).get("tags") or []
-                flags = ",".join(t for t in EXECUTION_TAGS if t in tags)
+                flags = ",".join(t for t in tags_that_count if t in tags)
                 add("cell", _text(cell.get("source", "")), flags)
         for name, content_hash in dependency_hashes(nb, folder):
             add("depends", name, content_hash)

@@ -110,8 +110,13 @@ class ExecutePreprocessor(Preprocessor):
             return None, ""
         if not isinstance(self.cache, ExecutionCache):
             self.cache = ExecutionCache(self.cache)
+        options = [f"{name}={value!r}" for name, value, default in (
+            ("skip_cells_with_tag", self.skip_cells_with_tag, "skip-execution"),
+            ("allow_error_names", sorted(self.allow_error_names), []),
+            ("force_raise_errors", self.force_raise_errors, False)) if value != default]
         try:
-            return self.cache, self.cache.key(nb, self.kernel_name, self.allow_errors, resources.dir)
+            return self.cache, self.cache.key(nb, self.kernel_name, self.allow_errors, resources.dir,
+                                              self.skip_cells_with_tag, options)
         except NotebookError as error:  # a declared dependency the key cannot follow: never a stale hit
             resources.warnings.append(f"{error}; executed without the cache")
             return None, ""
