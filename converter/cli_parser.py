@@ -168,22 +168,40 @@ def build_parser() -> argparse.ArgumentParser:
 # Settings that only mean something when notebooks are executed, by flag.
 EXECUTE_ONLY = {"allow_errors": "--allow-errors", "timeout": "--timeout", "startup_timeout": "--startup-timeout",
                 "kernel": "--kernel", "log_output": "--log-output", "notebook_timeout": "--notebook-timeout",
-                "cluster": "--cluster", "refresh": "--refresh"}
+                "cluster": "--cluster", "refresh": "--refresh", "cache": "--cache", "cache_size": "--cache-size",
+                "retries": "--retries"}
+# Settings that only mean something with another one: by dest, (flag, the setting it needs, that flag).
+NEEDS = {"refresh": ("--refresh", "cache", "--cache DIR"), "cache_size": ("--cache-size", "cache", "--cache DIR"),
+         "ship": ("--ship", "cluster", "--cluster"), "retries": ("--retries", "cluster", "--cluster")}
+# Settings that do nothing with --cluster: cells run on a worker, which sends no progress or output back.
+NOT_WITH_CLUSTER = {"log_output": "--log-output", "progress": "--progress"}
 
 
 def check_unused_execution_settings(parser: argparse.ArgumentParser, args: argparse.Namespace,
                                     sources: dict[str, str]) -> None:
-    """Without --execute, an execution flag on the command line is a usage error (it would
-    do nothing); the same setting from a config file or the environment is a default for
-    the runs that execute, so it is left unused, not refused."""
-    if args.execute:
-        return
+    """A flag on the command line that would do nothing (an execution flag without
+    --execute, --ship without --cluster, --log-output with --cluster...) is a usage
+    error; the same setting from a config file or the environment is a default for the
+    runs where it applies, so it is left unused, not refused."""
     for dest, flag in EXECUTE_ONLY.items():
-        if getattr(args, dest) == parser.get_default(dest):
-            continue
-        if sources.get(dest, "command line") == "command line":
-            parser.error(f"{flag} only applies with --execute")
-        setattr(args, dest, parser.get_default(dest))
+        if not args.execute:
+            _unused(parser, args, sources, dest, f"{flag} only applies with --execute")
+    for dest, (flag, needed, needed_flag) in NEEDS.items():
+        if not getattr(args, needed):
+            _unused(parser, args, sources, dest, f"{flag} only applies with {needed_flag}")
+    for dest, flag in NOT_WITH_CLUSTER.items():
+        if args.cluster:
+            _unused(parser, args, sources, dest, f"{flag} does not apply with --cluster (cells run on the workers)")
+
+
+def _unused(parser: argparse.ArgumentParser, args: argparse.Namespace, sources: dict[str, str], dest: str,
+            message: str) -> None:
+    """Refuse ``dest`` if the command line gave it, else put it back to its default."""
+    source = sources.get(dest)
+    default = parser.get_default(dest)
+    if source == "command line" or (source is None and getattr(args, dest) != default):
+        parser.error(message)
+    setattr(args, dest, default)
 
 
 def check_execution_args(parser: argparse.ArgumentParser, args: argparse.Namespace, jobs: list,
@@ -217,10 +235,6 @@ def check_scale_args(parser: argparse.ArgumentParser, args: argparse.Namespace) 
     """Usage errors of --notebook-timeout, --cache, --cluster and their companions."""
     if args.notebook_timeout is not None and args.notebook_timeout <= 0:
         parser.error("--notebook-timeout needs a positive number of seconds")
-    if args.refresh and not args.cache:
-        parser.error("--refresh needs --cache DIR")
-    if args.ship and not args.cluster:
-        parser.error("--ship only applies with --cluster")
     if args.retries < 0:
         parser.error("--retries needs a number of at least 0")
     if args.cache:

@@ -153,7 +153,7 @@ def _suggestion(key: str, actions: Mapping[str, argparse.Action]) -> str:
 
 
 # Settings that name folders: in a config file they are relative to the file's folder.
-FILE_RELATIVE = frozenset({"output_dir", "template_path"})
+FILE_RELATIVE = frozenset({"output_dir", "template_path", "cache"})
 
 
 def _relative_to(folder: Path, dest: str, value: Any) -> Any:

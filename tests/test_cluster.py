@@ -143,6 +143,23 @@ def test_the_cache_is_consulted_before_a_task_is_sent(cluster, tmp_path):
     assert ran.read_text() == "ran\n"
 
 
+def test_the_finer_execution_options_reach_the_worker(cluster, tmp_path):
+    from converter.execute import ExecutePreprocessor
+    from converter.execute.cluster import ClusterExecutor
+    from converter.pipeline import Resources
+
+    nb = nbformat.read(write(tmp_path / "opts.ipynb", "print('one')", "1 / 0", "print('three')"), as_version=4)
+    nb.cells[2].metadata["tags"] = ["not-here"]
+    with ClusterExecutor(cluster.address) as executor:
+        ExecutePreprocessor(cluster=executor, record_timing=False, allow_error_names=["ZeroDivisionError"],
+                            skip_cells_with_tag="not-here")(nb, Resources(name="opts", dir=tmp_path))
+        assert sum(executor.workers_used.values()) == 1
+    assert nb.cells[0].outputs[0]["text"] == "one\n"
+    assert nb.cells[1].outputs[0]["ename"] == "ZeroDivisionError"  # allowed by name: the run went on
+    assert nb.cells[2].outputs == [] and nb.cells[2].execution_count is None  # skipped by its tag
+    assert not any("execution" in cell.metadata for cell in nb.cells)  # no timing recorded
+
+
 def test_ctrl_c_cancels_the_outstanding_tasks(cluster, tmp_path):
     started = tmp_path / "started.txt"
     paths = [write(tmp_path / f"slow{i}.ipynb", f"import time\nopen({str(started)!r}, 'a').write('{i}\\n')\n"
@@ -238,3 +255,69 @@ def test_no_kernel_or_worker_process_left_behind(cluster):
     while marked_processes() and time.monotonic() < deadline:
         time.sleep(0.5)
     assert marked_processes() == []
+
+
+def test_retries_count_every_attempt_on_a_local_cluster(tmp_path):
+    """The kernel's parent is the worker process (local:N workers are children of the nanny
+    in nbconv's own process): the cell kills it, so every attempt loses its worker."""
+    attempts = tmp_path / "attempts.txt"
+    mark = MARK + "-retries"
+    path = write(tmp_path / "killer.ipynb",
+                 f"import os, signal\nopen({str(attempts)!r}, 'a').write(f'{{os.getppid()}}\\n')\n"
+                 "os.kill(os.getppid(), signal.SIGKILL)\nimport time\ntime.sleep(30)")
+    result = run_nbconv("--execute", "--cluster", "local:2", "--retries", "1", "--output-dir", tmp_path / "out",
+                        path, timeout=300, env={"NBCONV_TEST_CLUSTER": mark})
+    lines = result.stderr.decode().strip().splitlines()
+    assert result.returncode == 9, lines
+    assert lines == [f"nbconv: error: {path}: the notebook failed on the cluster 2 time(s): "
+                     "its worker was lost (KilledWorker)"]
+    assert len(attempts.read_text().split()) == 2  # --retries 1: two attempts, no more
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
+    deadline = time.monotonic() + 20
+    while marked_processes(mark) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert marked_processes(mark) == []  # the workers and the orphaned kernels are gone
+
+
+@pytest.mark.parametrize("retries, code", [(0, 9), (2, 0)])
+def test_a_notebook_whose_first_worker_dies_runs_again_when_retries_allow(tmp_path, retries, code):
+    attempts = tmp_path / "attempts.txt"
+    path = write(tmp_path / "once.ipynb",
+                 f"import os, signal\nfirst = not os.path.exists({str(attempts)!r})\n"
+                 f"open({str(attempts)!r}, 'a').write('x\\n')\n"
+                 "if first:\n    os.kill(os.getppid(), signal.SIGKILL)\nprint('survived')")
+    result = run_nbconv("--execute", "--cluster", "local:1", "--retries", str(retries), "--to", "markdown",
+                        "--stdout", path, timeout=300, env={"NBCONV_TEST_CLUSTER": MARK + "-once"})
+    assert result.returncode == code, result.stderr.decode()[-2000:]
+    assert len(attempts.read_text().split()) == min(retries + 1, 2)
+    assert (b"survived" in result.stdout) == (code == 0)
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--retries", "2"], "--retries only applies with --cluster"),
+    (["--retries", "1"], "--retries only applies with --cluster"),  # the default value, given: still refused
+    (["--cache-size", "5M"], "--cache-size only applies with --cache DIR"),
+    (["--refresh"], "--refresh only applies with --cache DIR"),
+    (["--cluster", "local:1", "--log-output"], "--log-output does not apply with --cluster (cells run on the workers)"),
+    (["--cluster", "local:1", "--progress"], "--progress does not apply with --cluster (cells run on the workers)"),
+])
+def test_flags_that_would_do_nothing_are_usage_errors(tmp_path, flags, message):
+    path = write(tmp_path / "a.ipynb", "1")
+    result = run_nbconv("--execute", *flags, path)
+    assert result.returncode == 2
+    assert result.stderr.decode().splitlines() == [f"nbconv: error: {message}; see nbconv --help"]
+    assert not (tmp_path / "a.html").exists()
+
+
+def test_settings_from_the_config_that_do_not_apply_are_unused(tmp_path):
+    """log-output from the project's config, --cluster on the command line: the run goes on,
+    without live output; retries and cache-size without a cluster or cache are unused too."""
+    (tmp_path / "nbconv.toml").write_text('log-output = true\nprogress = true\n')
+    path = write(tmp_path / "a.ipynb", "print('live?')")
+    result = run_nbconv("--execute", "--cluster", "local:1", "--to", "markdown", "--stdout", path, cwd=tmp_path,
+                        timeout=300, env={"NBCONV_TEST_CLUSTER": MARK + "-config"})
+    assert result.returncode == 0, result.stderr.decode()[-2000:]
+    assert b"live?" in result.stdout and result.stderr == b""
+    (tmp_path / "nbconv.toml").write_text('retries = 3\ncache-size = "5M"\n')
+    result = run_nbconv("--execute", "--to", "markdown", "--stdout", path, cwd=tmp_path, timeout=300)
+    assert result.returncode == 0 and b"live?" in result.stdout and result.stderr == b""

@@ -287,7 +287,8 @@ def test_config_errors_name_key_and_file(tmp_path, content, message):
 
 
 @pytest.mark.parametrize("setting", ['timeout = 100', 'notebook-timeout = 100', 'cluster = "local:2"',
-                                     'kernel = "python3"', 'log-output = true', 'allow-errors = true'])
+                                     'kernel = "python3"', 'log-output = true', 'allow-errors = true',
+                                     'cache = "c"', 'cache-size = "5M"', 'retries = 2'])
 def test_execution_settings_in_a_config_file_are_unused_without_execute(tmp_path, setting):
     """A project's execution defaults must not break its plain conversions; on the command
     line the same flag without --execute is still refused."""

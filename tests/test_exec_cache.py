@@ -206,25 +206,61 @@ def test_refresh_executes_again_and_replaces_the_entry(marked, tmp_path):
     assert marked.run(*args).stdout == refreshed and len(marked.started) == 2
 
 
-def test_truncated_entry_is_recomputed_with_a_one_line_warning(marked, tmp_path):
+def _truncate(entry: Path) -> None:
+    entry.write_bytes(entry.read_bytes()[: entry.stat().st_size // 2])
+
+
+def _nest_deeply(entry: Path) -> None:
+    entry.write_bytes(b"[" * 200_000)
+
+
+def _bad_output(entry: Path) -> None:
+    data = json.loads(entry.read_bytes())
+    data["cells"][-1]["outputs"] = [5]
+    entry.write_text(json.dumps(data))
+
+
+def _bad_count(entry: Path) -> None:
+    data = json.loads(entry.read_bytes())
+    data["cells"][0]["execution_count"] = "one"
+    entry.write_text(json.dumps(data))
+
+
+def _one_cell_less(entry: Path) -> None:
+    data = json.loads(entry.read_bytes())
+    del data["cells"][-1]
+    entry.write_text(json.dumps(data))
+
+
+@pytest.mark.parametrize("damage", [_truncate, _nest_deeply, _bad_output, _bad_count, _one_cell_less],
+                         ids=["truncated", "nested", "bad-output", "bad-count", "cell-missing"])
+def test_damaged_entry_is_recomputed_with_a_one_line_warning(marked, tmp_path, damage):
     path = report(tmp_path)
     cache = tmp_path / "cache"
     args = ("--execute", "--cache", cache, "--to", "markdown", "--stdout", path)
     assert marked.run(*args).returncode == 0
     (entry,) = cache.glob("*.json")
-    entry.write_bytes(entry.read_bytes()[: entry.stat().st_size // 2])
+    damage(entry)
     result = marked.run(*args)
-    assert result.returncode == 0 and "42" in result.stdout
-    warnings = [line for line in result.stderr.splitlines() if "warning" in line]
-    assert len(warnings) == 1 and entry.name in warnings[0] and "executing again" in warnings[0]
-    assert len(marked.started) == 2
+    assert result.returncode == 0, result.stderr
+    assert "42" in result.stdout
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and "warning" in lines[0] and entry.name in lines[0] and "executing again" in lines[0]
+    assert len(marked.started) == 2  # recomputed
     json.loads(entry.read_bytes())  # repaired
     assert marked.run(*args).stderr.count("warning") == 0 and len(marked.started) == 2
+    listing = marked.run("cache", "--cache", cache, "list")
+    assert listing.returncode == 0 and listing.stdout.split()[-1] == "report"
+
+
+def _fail(message: str) -> None:
+    raise AssertionError(f"a writer saw a damaged entry: {message}")
 
 
 def _hammer(directory: str, writer: int, rounds: int) -> None:
-    """Store the shared key and a key of this writer's own, over and over."""
-    cache = ExecutionCache(directory, max_bytes=10 ** 9)
+    """Store the shared key and a key of this writer's own, over and over; any warning
+    (a torn or half-written entry read back) ends the process with an error."""
+    cache = ExecutionCache(directory, max_bytes=10 ** 9, warn=_fail)
     for index in range(rounds):
         nb = new_notebook(cells=[new_code_cell("x")])
         nb.cells[0].outputs = [nbformat.v4.new_output("stream", text=f"writer {writer} " + "y" * 200_000)]
@@ -232,8 +268,8 @@ def _hammer(directory: str, writer: int, rounds: int) -> None:
         cache.store("shared" * 10, nb, f"w{writer}", {"name": "python3"})
         cache.store(f"own-{writer}-{index % 5}", nb, f"w{writer}", {"name": "python3"})
         probe = new_notebook(cells=[new_code_cell("x")])
-        if cache.lookup("shared" * 10, probe):
-            assert probe.cells[0].outputs[0]["text"].startswith("writer ")
+        assert cache.lookup("shared" * 10, probe)  # this writer stored it just now: whole, its own or the other's
+        assert probe.cells[0].outputs[0]["text"] in (f"writer {w} " + "y" * 200_000 for w in (1, 2))
 
 
 def test_two_processes_writing_at_once_leave_a_consistent_cache(tmp_path):
@@ -320,6 +356,22 @@ def test_cache_folder_from_the_config_file(marked, tmp_path):
     assert marked.run("cache", "list", cwd=tmp_path).stdout.split()[-1] == "report"
 
 
+def test_the_config_files_cache_folder_is_relative_to_the_file(marked, tmp_path):
+    (tmp_path / "nbconv.toml").write_text('cache = ".nbconv-cache"\n')
+    sub = tmp_path / "docs" / "part"
+    sub.parent.mkdir()
+    path = report(sub)
+    for cwd in (sub, tmp_path / "docs", tmp_path):
+        result = marked.run("--execute", "--to", "markdown", "--stdout", path, cwd=cwd)
+        assert result.returncode == 0, result.stderr
+    assert len(marked.started) == 1  # one cache folder wherever nbconv runs from
+    assert len(list((tmp_path / ".nbconv-cache").glob("*.json"))) == 1
+    assert not (sub / ".nbconv-cache").exists() and not (tmp_path / "docs" / ".nbconv-cache").exists()
+    listing = marked.run("cache", "list", cwd=sub)
+    assert listing.returncode == 0 and listing.stdout.split()[-1] == "report"
+    assert str(tmp_path / ".nbconv-cache") in listing.stderr
+
+
 def test_no_kernel_left_behind(marked, tmp_path):
     path = report(tmp_path)
     assert marked.run("--execute", "--cache", tmp_path / "c", "--stdout", "--to", "markdown", path).returncode == 0
@@ -327,3 +379,161 @@ def test_no_kernel_left_behind(marked, tmp_path):
     while any(alive(pid) for pid in marked.started) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert marked.started and not any(alive(pid) for pid in marked.started)
+
+
+def test_dependency_globs_match_as_glob_does(tmp_path):
+    import glob
+
+    from converter.execute.dependencies import dependency_hashes
+
+    for name in ("a.csv", "b.txt", ".hidden.csv", "data/c.csv", "data/sub/d.csv", "data/.dot/e.csv",
+                 "data/sub/deeper/f.csv", "other/g.csv", "helpers.py"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(name)
+    for pattern in ("*.csv", "data/*.csv", "**/*.csv", "data/**/*.csv", "data/**", "*/sub/*.csv", "helpers.py",
+                    "[ab].*", "data/s?b/**/*.csv", "**/deeper/**"):
+        nb = new_notebook(metadata={"nbconv": {"depends": [pattern]}})
+        expected = sorted(p for p in glob.glob(pattern, root_dir=tmp_path, recursive=True)
+                          if (tmp_path / p).is_file())
+        assert [name for name, _ in dependency_hashes(nb, tmp_path)] == expected, pattern
+
+
+def test_dependency_globs_stay_inside_the_notebook_folder_and_are_bounded(tmp_path, monkeypatch):
+    from converter.errors import NotebookError
+    from converter.execute import dependencies
+    from converter.execute.dependencies import dependency_hashes
+
+    folder = tmp_path / "project"
+    (folder / "data").mkdir(parents=True)
+    (tmp_path / "secret.txt").write_text("outside")
+    (folder / "data" / "link.txt").symlink_to(tmp_path / "secret.txt")
+    (folder / "data" / "real.txt").write_text("inside")
+    for loop in ("loop1", "loop2"):  # glob.glob would walk 2**40 paths through these
+        (folder / "data" / loop).symlink_to(folder / "data")
+    nb = new_notebook(metadata={"nbconv": {"depends": ["**/*.txt", "**/nothing"]}})
+    found = dict(dependency_hashes(nb, folder))
+    assert found["data/link.txt"] == "outside the notebook's folder" and len(found["data/real.txt"]) == 64
+    assert found["**/nothing"] == "no match" and not any("loop" in name for name in found)
+    for pattern in ("../secret.txt", "/etc/*", "data/../../secret.txt"):
+        with pytest.raises(NotebookError, match="leaves the notebook's folder"):
+            dependency_hashes(new_notebook(metadata={"nbconv": {"depends": pattern}}), folder)
+    for index in range(60):
+        (folder / "data" / f"f{index:02}.txt").write_text(str(index))
+    monkeypatch.setattr(dependencies, "MAX_VISITS", 30)
+    walked = dependency_hashes(new_notebook(metadata={"nbconv": {"depends": "**/*.csv"}}), folder)
+    assert walked[-1] == ("...", "too many entries walked")
+    monkeypatch.setattr(dependencies, "MAX_VISITS", 10_000)
+    monkeypatch.setattr(dependencies, "MAX_FILES", 10)
+    capped = dependency_hashes(new_notebook(metadata={"nbconv": {"depends": "data/*.txt"}}), folder)
+    assert len(capped) == 11 and capped[-1] == ("...", "too many files")
+
+
+def test_a_dependency_outside_the_folder_is_a_warning_and_no_caching(marked, tmp_path):
+    path = write(tmp_path / "up.ipynb", new_code_cell("print('ran')"), nbconv={"depends": ["../*.csv"]})
+    for attempt in (1, 2):
+        result = marked.run("--execute", "--cache", tmp_path / "cache", "--to", "markdown", "--stdout", path)
+        assert result.returncode == 0 and "ran" in result.stdout
+        assert result.stderr.splitlines() == [f"nbconv: warning: {path}: metadata.nbconv.depends: '../*.csv' leaves "
+                                              "the notebook's folder (patterns are relative to it, without ..); "
+                                              "executed without the cache"]
+        assert len(marked.started) == attempt  # never served from the cache
+    assert not list((tmp_path / "cache").glob("*.json"))
+
+
+def test_only_the_kernel_or_only_allow_errors_changing_is_a_miss(marked, tmp_path):
+    import shutil
+
+    spec = Path(marked.env["JUPYTER_PATH"]) / "kernels"
+    shutil.copytree(spec / "marked", spec / "marked2")  # the same launcher, another name
+    path = report(tmp_path)
+    cache = tmp_path / "cache"
+
+    def run(*extra: str) -> None:
+        result = marked.run("--execute", "--cache", cache, "--to", "markdown", "--stdout", *extra, path)
+        assert result.returncode == 0 and "42" in result.stdout, result.stderr
+
+    run(), run()
+    assert len(marked.started) == 1
+    run("--allow-errors"), run("--allow-errors")
+    assert len(marked.started) == 2  # --allow-errors alone: a miss, then its own hit
+    run("--kernel", "marked2"), run("--kernel", "marked2")
+    assert len(marked.started) == 3  # another kernel asked for on the command line
+    nb = nbformat.read(path, as_version=4)
+    nb.metadata.kernelspec.name = "marked2"
+    nbformat.write(nb, path)
+    run(), run()
+    assert len(marked.started) == 4  # another kernel named by the notebook
+    assert len(list(cache.glob("*.json"))) == 4
+
+
+def test_cache_size_evicts_the_least_recently_used_entry_through_the_cli(marked, tmp_path):
+    paths = {name: write(tmp_path / f"{name}.ipynb", new_code_cell(f"print('{name}' * 100_000)"))
+             for name in ("a", "b", "c")}  # entries of about 100 kB
+    cache = tmp_path / "cache"
+
+    def run(name: str) -> None:
+        result = marked.run("--execute", "--cache", cache, "--cache-size", "250K", "--to", "markdown",
+                            "--output-dir", tmp_path / "out", paths[name])
+        assert result.returncode == 0, result.stderr
+        time.sleep(0.05)  # distinct modification times
+
+    sizes = []
+    for name in ("a", "b"):
+        run(name)
+        sizes.append(sum(p.stat().st_size for p in cache.glob("*.json")))
+    assert len(marked.started) == 2 and sizes[-1] <= 250 * 1024 < sizes[-1] * 3 / 2  # two fit, three do not
+    run("a")  # a hit: "a" is now used more recently than "b"
+    assert len(marked.started) == 2
+    run("c")  # three do not fit: "b", the least recently used, goes
+    listing = marked.run("cache", "--cache", cache, "list").stdout.splitlines()
+    assert sorted(line.split()[-1] for line in listing) == ["a", "c"]
+    run("a")
+    assert len(marked.started) == 3  # still a hit
+    run("b")
+    assert len(marked.started) == 4  # evicted: executed again
+
+
+WIDGET_CELL = """\
+from ipykernel.comm import Comm
+from IPython.display import display
+state = {"_model_name": "IntSliderModel", "_model_module": "@jupyter-widgets/controls", "value": 7}
+comm = Comm(target_name="jupyter.widget", data={"state": state, "buffer_paths": []})
+display({"application/vnd.jupyter.widget-view+json": {"model_id": comm.comm_id, "version_major": 2,
+         "version_minor": 0}, "text/plain": "IntSlider(value=7)"}, raw=True)
+"""
+
+
+def test_a_hit_keeps_the_widget_state_of_the_run(marked, tmp_path):
+    path = write(tmp_path / "widget.ipynb", new_code_cell(WIDGET_CELL))
+    for run in ("first", "second"):
+        result = marked.run("--execute", "--cache", tmp_path / "cache", "--to", "notebook", "--output-dir",
+                            tmp_path / run, path)
+        assert result.returncode == 0, result.stderr
+    assert len(marked.started) == 1
+    first, second = (nbformat.read(tmp_path / run / "widget.ipynb", as_version=4) for run in ("first", "second"))
+    state = first.metadata.widgets["application/vnd.jupyter.widget-state+json"]["state"]
+    assert [model["state"]["value"] for model in state.values()] == [7]
+    assert second.metadata.get("widgets") == first.metadata.widgets
+
+
+def test_library_options_that_change_results_are_part_of_the_key(marked, tmp_path):
+    from converter.errors import ExecutionError
+
+    path = write(tmp_path / "opts.ipynb", new_code_cell("print('slow')", metadata={"tags": ["slow"]}),
+                 new_code_cell("1 / 0"), new_code_cell("print('end')"))
+    resources = Resources(name="opts", dir=tmp_path)
+    cache = tmp_path / "cache"
+    with KernelPool() as pool:
+        allowed = nbformat.read(path, as_version=4)
+        ExecutePreprocessor(pool=pool, cache=cache, allow_error_names=["ZeroDivisionError"])(allowed, resources)
+        assert allowed.cells[2].outputs[0]["text"] == "end\n" and pool.kernels_started == 1
+        with pytest.raises(ExecutionError, match="ZeroDivisionError"):  # not the other run's cached success
+            ExecutePreprocessor(pool=pool, cache=cache)(nbformat.read(path, as_version=4), resources)
+        assert pool.kernels_started == 2
+        skipped = nbformat.read(path, as_version=4)
+        ExecutePreprocessor(pool=pool, cache=cache, allow_error_names=["ZeroDivisionError"],
+                            skip_cells_with_tag="slow")(skipped, resources)
+        assert skipped.cells[0].outputs == [] and pool.kernels_started == 3  # its own entry, not the first one's
+        again = nbformat.read(path, as_version=4)
+        ExecutePreprocessor(pool=pool, cache=cache, allow_error_names=["ZeroDivisionError"])(again, resources)
+        assert again.cells[0].outputs[0]["text"] == "slow\n" and pool.kernels_started == 3  # a hit

@@ -4,9 +4,10 @@ A docs build re-executes hundreds of notebooks of which a handful changed. The k
 notebook is a hash of what decides its outputs: the code cells' sources in order (with
 injected parameters, which are a code cell), the two tags that change how a cell runs
 (``skip-execution``, ``raises-exception``), the kernel asked for (``kernel_name``, else
-the notebook's kernelspec name and language), ``allow_errors``, and the
+the notebook's kernelspec name and language), ``allow_errors`` (and the library's
+``skip_cells_with_tag``, ``allow_error_names``, ``force_raise_errors`` when set), and the
 contents of the files the notebook declares in ``metadata.nbconv.depends`` (globs
-relative to its folder). Markdown, other tags, cell ids, metadata and existing outputs
+relative to its folder: see dependencies.py). Markdown, other tags, cell ids, metadata and existing outputs
 are left out, so editing prose or tags is still a hit.
 
 An entry is one JSON file, written to a temporary name and renamed into place, so
@@ -19,7 +20,6 @@ Not to be confused with ``converter.cache``, which keeps compiled templates and 
 
 from __future__ import annotations
 
-import glob
 import hashlib
 import json
 import os
@@ -30,15 +30,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from converter.errors import NotebookError
+from converter.execute.dependencies import dependency_hashes
 from converter.notebook import NotebookNode
 
 FORMAT = 1  # bump when the key or entry layout changes: old entries then simply miss
 SUFFIX = ".json"
 DEFAULT_MAX_BYTES = 1024 ** 3
 EXECUTION_TAGS = ("skip-execution", "raises-exception")
-# Bounds on declared dependencies: a notebook cannot make the key read the whole disk.
-MAX_DEPENDENCY_FILES = 1000
-MAX_DEPENDENCY_BYTES = 1024 ** 3
 
 
 def stderr_warning(message: str) -> None:
@@ -85,11 +84,15 @@ class ExecutionCache:
 
     # -- keys -----------------------------------------------------------------------
 
-    def key(self, nb: NotebookNode, kernel_name: str | None, allow_errors: bool, folder: Path | None) -> str:
+    def key(self, nb: NotebookNode, kernel_name: str | None, allow_errors: bool, folder: Path | None,
+            skip_tag: str = "skip-execution", options: Iterable[str] = ()) -> str:
         """The hex key of ``nb`` run in ``kernel_name`` (None: the notebook's own) from ``folder``.
 
         The kernel is named as asked, not as resolved, so a hit needs no kernelspec lookup.
+        ``skip_tag`` is the tag of cells not run; ``options`` name the other execution
+        options that change results and are not at their defaults.
         """
+        tags_that_count = (skip_tag, *EXECUTION_TAGS[1:])
         digest = hashlib.sha256()
 
         def add(*parts: str) -> None:
@@ -99,10 +102,12 @@ class ExecutionCache:
 
         add(f"nbconv-execution-cache/{FORMAT}", kernel_wanted(nb, kernel_name),
             "allow-errors" if allow_errors else "stop-on-error")
+        for option in options:
+            add("option", option)
         for cell in nb.cells:
             if cell.get("cell_type") == "code":
                 tags = cell.get("metadata", {}).get("tags") or []
-                flags = ",".join(t for t in EXECUTION_TAGS if t in tags)
+                flags = ",".join(t for t in tags_that_count if t in tags)
                 add("cell", _text(cell.get("source", "")), flags)
         for name, content_hash in dependency_hashes(nb, folder):
             add("depends", name, content_hash)
@@ -120,13 +125,17 @@ class ExecutionCache:
             return False
         entry = self._read(key)
         cells = [cell for cell in nb.cells if cell.get("cell_type") == "code"]
-        if entry is None or len(entry["cells"]) != len(cells):
+        if entry is not None and len(entry["cells"]) != len(cells):
+            self.warn(f"{self.path(key)}: damaged cache entry ({len(entry['cells'])} code cells, "
+                      f"the notebook has {len(cells)}); executing again")
+            entry = None
+        if entry is None:
             self.misses += 1
             return False
         for cell, saved in zip(cells, entry["cells"]):
             cell["outputs"] = saved["outputs"]
             cell["execution_count"] = saved["execution_count"]
-        for field in ("kernelspec", "language_info"):
+        for field in ("kernelspec", "language_info", "widgets"):
             if isinstance(entry.get(field), dict):
                 nb.metadata[field] = entry[field]
         try:
@@ -144,6 +153,7 @@ class ExecutionCache:
         entry = {
             "format": FORMAT, "key": key, "notebook": name, "kernel": kernelspec.get("name"), "created": time.time(),
             "kernelspec": kernelspec, "language_info": nb.metadata.get("language_info"),
+            "widgets": nb.metadata.get("widgets"),  # the widget state the run left, to render widgets
             "cells": [{"execution_count": cell.get("execution_count"), "outputs": cell.get("outputs", [])}
                       for cell in nb.cells if cell.get("cell_type") == "code"],
         }
@@ -174,11 +184,11 @@ class ExecutionCache:
             return None
         try:
             entry = json.loads(data, object_hook=NotebookNode)
-            if not (isinstance(entry, dict) and entry.get("format") == FORMAT and entry.get("key") == key
-                    and isinstance(entry.get("cells"), list)
-                    and all(isinstance(c, dict) and isinstance(c.get("outputs"), list) for c in entry["cells"])):
-                raise ValueError("not a cache entry of this nbconv")
-        except ValueError as error:
+            check_entry(entry, key)
+        except RecursionError:
+            self.warn(f"{path}: damaged cache entry (nested too deeply); executing again")
+            return None
+        except (ValueError, NotebookError) as error:
             self.warn(f"{path}: damaged cache entry ({str(error).splitlines()[0][:120]}); executing again")
             return None
         return entry
@@ -200,7 +210,7 @@ class ExecutionCache:
                 entry = json.loads(path.read_bytes())
                 found.append(EntryInfo(path.stem, str(entry.get("notebook", "?")), str(entry.get("kernel", "?")),
                                        stat.st_size, float(entry.get("created", stat.st_mtime)), stat.st_mtime))
-            except (OSError, ValueError, AttributeError):
+            except (OSError, ValueError, AttributeError, RecursionError):
                 found.append(EntryInfo(path.stem, "(damaged)", "?", _size(path), 0.0, 0.0))
         return sorted(found, key=lambda info: info.last_used)
 
@@ -252,6 +262,29 @@ class ExecutionCache:
             return
 
 
+def check_entry(entry: Any, key: str) -> None:
+    """Raise ValueError (or NotebookError) unless ``entry`` is a whole entry for ``key``.
+
+    Its outputs go into notebooks that are rendered as they are, so they are checked
+    against nbformat's schema, as a notebook read from a file is.
+    """
+    if not (isinstance(entry, dict) and entry.get("format") == FORMAT and entry.get("key") == key
+            and isinstance(entry.get("cells"), list)):
+        raise ValueError("not a cache entry of this nbconv")
+    cells = []
+    for saved in entry["cells"]:
+        if not (isinstance(saved, dict) and isinstance(saved.get("outputs"), list)):
+            raise ValueError("a cell without a list of outputs")
+        count = saved.get("execution_count")
+        if count is not None and (isinstance(count, bool) or not isinstance(count, int)):
+            raise ValueError("an execution count that is not a number")
+        cells.append({"cell_type": "code", "metadata": {}, "source": "", "execution_count": count,
+                      "outputs": saved["outputs"]})
+    from converter.notebook import _validate  # the reader's own schema check
+
+    _validate({"nbformat": 4, "nbformat_minor": 4, "metadata": {}, "cells": cells}, "outputs")
+
+
 def kernel_wanted(nb: NotebookNode, requested: str | None) -> str:
     """The kernel a run asks for: the name given, else the notebook's kernelspec and language."""
     if requested:
@@ -261,48 +294,6 @@ def kernel_wanted(nb: NotebookNode, requested: str | None) -> str:
     spec = spec if isinstance(spec, dict) else {}
     language = spec.get("language") or (info.get("name") if isinstance(info, dict) else None)
     return f"kernelspec={spec.get('name')};language={language}"
-
-
-def dependency_hashes(nb: NotebookNode, folder: Path | None) -> list[tuple[str, str]]:
-    """(relative path, content hash) of every file ``metadata.nbconv.depends`` names.
-
-    A glob that matches nothing is part of the key too, so creating the file is a miss.
-    """
-    declared = (nb.metadata.get("nbconv") or {}).get("depends") if isinstance(nb.metadata.get("nbconv"), dict) else None
-    if not declared:
-        return []
-    patterns = [declared] if isinstance(declared, str) else [p for p in declared if isinstance(p, str)]
-    base = folder or Path.cwd()
-    found: list[tuple[str, str]] = []
-    budget = MAX_DEPENDENCY_BYTES
-    for pattern in patterns:
-        matches = sorted(glob.glob(pattern, root_dir=base, recursive=True))
-        if not matches:
-            found.append((pattern, "no match"))
-        for name in matches:
-            path = base / name
-            if not path.is_file():
-                continue
-            if len(found) >= MAX_DEPENDENCY_FILES:
-                found.append(("...", "too many files"))
-                return found
-            content_hash, budget = _file_hash(path, budget)
-            found.append((name, content_hash))
-    return found
-
-
-def _file_hash(path: Path, budget: int) -> tuple[str, int]:
-    digest = hashlib.sha256()
-    try:
-        with path.open("rb") as handle:
-            while chunk := handle.read(1 << 20):
-                if len(chunk) > budget:
-                    return f"over size budget, mtime {path.stat().st_mtime_ns}", 0
-                budget -= len(chunk)
-                digest.update(chunk)
-    except OSError as error:
-        return f"unreadable: {error.strerror}", budget
-    return digest.hexdigest(), budget
 
 
 def _text(source: Any) -> str:

@@ -41,7 +41,8 @@ def cache_folder(given: str | None) -> Path | None:
 
     config = find_config_file(Path.cwd())
     value = config.table.get("cache") if config else None
-    return Path(value) if isinstance(value, str) and value else None
+    # relative to the file's folder, as nbconv reads it (converter.config.FILE_RELATIVE)
+    return config.path.parent / value if isinstance(value, str) and value else None
 
 
 def main(argv: Sequence[str]) -> int:

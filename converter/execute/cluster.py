@@ -6,15 +6,18 @@ already injected), the execution options and the files of its folder named by
 a scratch folder and sends the executed notebook back. Rendering and writing stay on
 the submitting machine, so results land exactly where a local run puts them.
 
-A task whose worker dies is rescheduled by the Dask scheduler on another worker; when
-the scheduler gives up on it (``KilledWorker``) or the kernel died, it is submitted
-again, ``retries`` more times. Closing the executor (Ctrl-C, or the end of the run)
+A task whose worker dies or whose kernel dies is submitted again, ``retries`` more
+times, so ``retries=N`` is N+1 attempts in all. A local cluster's scheduler is told not
+to retry on its own (``allowed-failures`` 0), so that count is the only one; an external
+scheduler retries a task whose worker died ``distributed.scheduler.allowed-failures``
+times (Dask's default: 3) before nbconv sees the failure. Closing the executor (Ctrl-C, or the end of the run)
 cancels the tasks still outstanding. Workers need nbconv installed.
 """
 
 from __future__ import annotations
 
 import atexit
+import dataclasses
 import glob
 import hashlib
 import json
@@ -73,7 +76,7 @@ class ClusterExecutor:
             logging.getLogger(name).setLevel(logging.CRITICAL)
         try:
             if self.address.startswith(LOCAL_PREFIX):
-                self._cluster = _local_cluster(self.address, self.retries)
+                self._cluster = _local_cluster(self.address)
                 return Client(self._cluster, set_as_default=False)
             return Client(self.address, timeout=timeout, set_as_default=False)
         except ClusterError:
@@ -96,10 +99,7 @@ class ClusterExecutor:
             "name": resources.name,
             "folder": hashlib.sha256(str(folder).encode("utf-8", "surrogatepass")).hexdigest()[:16],
             "files": shipped_files(folder, self.ship, resources.name),
-            "options": {"timeout": options.timeout, "startup_timeout": options.startup_timeout,
-                        "kernel_name": kernel.name, "allow_errors": options.allow_errors,
-                        "interrupt_on_timeout": options.interrupt_on_timeout,
-                        "notebook_timeout": options.notebook_timeout, "env": dict(options.env)},
+            "options": task_options(options, kernel),
         }
         result = self._run(task, resources.name)
         nb.clear()
@@ -174,15 +174,32 @@ class ClusterExecutor:
         self.close()
 
 
-def _local_cluster(address: str, retries: int) -> Any:
-    """``local:N``: a LocalCluster of N single-threaded worker processes on 127.0.0.1."""
+# ExecutePreprocessor fields that stay on this machine: hooks, objects and local paths.
+STAYS_HERE = frozenset({"pool", "on_cell", "on_output", "cache", "cluster", "cwd"})
+
+
+def task_options(options: ExecutePreprocessor, kernel: KernelChoice) -> dict[str, Any]:
+    """Every execution option of ``options`` a worker needs, so a notebook gives the same
+    results there as here (the kernel as resolved on this machine)."""
+    from converter.execute.preprocessor import ExecutePreprocessor
+
+    sent = {field.name: getattr(options, field.name) for field in dataclasses.fields(ExecutePreprocessor)
+            if field.init and field.name not in STAYS_HERE}
+    sent.update(kernel_name=kernel.name, env=dict(options.env), allow_error_names=list(options.allow_error_names))
+    return sent
+
+
+def _local_cluster(address: str) -> Any:
+    """``local:N``: a LocalCluster of N single-threaded worker processes on 127.0.0.1.
+
+    Its scheduler does not retry a task whose worker died: ``ClusterExecutor`` does."""
     import dask
     from distributed import LocalCluster
 
     count = address[len(LOCAL_PREFIX):]
     if not count.isdigit() or int(count) < 1:
         raise ClusterError(f"{address}: local clusters are written local:N, N workers (at least 1)")
-    with dask.config.set({"distributed.scheduler.allowed-failures": retries}):
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
         return LocalCluster(n_workers=int(count), threads_per_worker=1, processes=True, host="127.0.0.1",
                             dashboard_address=None, silence_logs=logging.CRITICAL)
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Coroutine
 
-from converter.errors import CellTimeoutError, ExecutionError, KernelDiedError
+from converter.errors import CellTimeoutError, ExecutionError, KernelDiedError, NotebookError
 from converter.execute.cache import ExecutionCache
 from converter.execute.kernels import KernelChoice, choose_kernel
 from converter.execute.pool import LOG, KernelPool, KernelRequest
@@ -110,7 +110,16 @@ class ExecutePreprocessor(Preprocessor):
             return None, ""
         if not isinstance(self.cache, ExecutionCache):
             self.cache = ExecutionCache(self.cache)
-        return self.cache, self.cache.key(nb, self.kernel_name, self.allow_errors, resources.dir)
+        options = [f"{name}={value!r}" for name, value, default in (
+            ("skip_cells_with_tag", self.skip_cells_with_tag, "skip-execution"),
+            ("allow_error_names", sorted(self.allow_error_names), []),
+            ("force_raise_errors", self.force_raise_errors, False)) if value != default]
+        try:
+            return self.cache, self.cache.key(nb, self.kernel_name, self.allow_errors, resources.dir,
+                                              self.skip_cells_with_tag, options)
+        except NotebookError as error:  # a declared dependency the key cannot follow: never a stale hit
+            resources.warnings.append(f"{error}; executed without the cache")
+            return None, ""
 
     def _run(self, nb: NotebookNode, resources: Resources, kernel: KernelChoice, cwd: Path) -> None:
         if self.cluster is not None:
