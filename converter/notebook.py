@@ -70,7 +70,7 @@ def parse_notebook(text: str, label: str = "<notebook>") -> NotebookNode:
     if not isinstance(data, dict) or "nbformat" not in data:
         raise NotebookError(f"{label}: not a Jupyter notebook (no top-level \"nbformat\" field)")
     nb = _upgrade(data, label)
-    _validate(nb, label)
+    validate_notebook(nb, label)
     return _join_multiline(nb)
 
 
@@ -225,7 +225,7 @@ def _branch_kind(definitions: dict[str, Any], branch: Any, discriminator: str) -
     return allowed[0] if isinstance(allowed, list) and len(allowed) == 1 else None
 
 
-def _validate(nb: NotebookNode, label: str) -> None:
+def validate_notebook(nb: NotebookNode, label: str) -> None:
     """Validate with the compiled schema; explain failures with jsonschema's error paths."""
     minor = nb["nbformat_minor"]
     try:

@@ -91,7 +91,7 @@ def test_clear_output_preprocessor() -> None:
     # markdown cells have no outputs, but run-time metadata goes from them too
     assert first.metadata == {"tags": ["keep"]}
     # the notebook still validates after clearing
-    converter.notebook._validate(nb, "cleared")
+    converter.notebook.validate_notebook(nb, "cleared")
 
 
 def test_clear_output_selected_metadata() -> None:
@@ -110,13 +110,13 @@ def test_clear_output_in_the_page(tmp_path: Path) -> None:
 
 def test_validation_happens_once(tmp_path: Path, monkeypatch) -> None:
     calls: list = []
-    original = converter.notebook._validate
+    original = converter.notebook.validate_notebook
 
     def counting(nb, label):
         calls.append(label)
         return original(nb, label)
 
-    monkeypatch.setattr(converter.notebook, "_validate", counting)
+    monkeypatch.setattr(converter.notebook, "validate_notebook", counting)
     path = write(_sample(), tmp_path / "nb.ipynb")
     steps = [ClearOutputPreprocessor(), lambda nb, r: (nb, r), ClearOutputPreprocessor()]
     HTMLExporter(preprocessors=steps).from_filename(path)

@@ -280,9 +280,9 @@ def check_entry(entry: Any, key: str) -> None:
             raise ValueError("an execution count that is not a number")
         cells.append({"cell_type": "code", "metadata": {}, "source": "", "execution_count": count,
                       "outputs": saved["outputs"]})
-    from converter.notebook import _validate  # the reader's own schema check
+    from converter.notebook import validate_notebook  # the reader's own schema check
 
-    _validate({"nbformat": 4, "nbformat_minor": 4, "metadata": {}, "cells": cells}, "outputs")
+    validate_notebook({"nbformat": 4, "nbformat_minor": 4, "metadata": {}, "cells": cells}, "outputs")
 
 
 def kernel_wanted(nb: NotebookNode, requested: str | None) -> str:
