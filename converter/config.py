@@ -4,14 +4,15 @@ The file is the nearest ``nbconv.toml`` or ``pyproject.toml`` with a ``[tool.nbc
 table, looking upward from the working directory. Keys are the long flag names
 (``output-dir = "site"``); a table named after a format (``[tool.nbconv.html]``) applies
 only to that format. Precedence: default < file < file's format table < environment <
-command line.
+command line. Below it, the user's own ``$XDG_CONFIG_HOME/nbconv/config.toml`` (default
+``~/.config/nbconv/config.toml``), same layout: default < user file < project file.
 
 A file found this way may come with a cloned repository: it is data, not code. The
 settings that would make nbconv run Python from it (template directories and files,
 whose Jinja is code, preprocessor imports, executing the notebook) are refused unless
 the user trusts the file: ``--trust-config`` or ``NBCONV_TRUST_CONFIG=1`` (jupyter_core
-fixed the same class of bug as CVE-2022-39286). Flags and environment variables are the
-user's own and always trusted.
+fixed the same class of bug as CVE-2022-39286). Flags, environment variables and
+the user's own file are the user's and always trusted.
 """
 
 from __future__ import annotations
@@ -64,6 +65,13 @@ def find_config_file(start: Path) -> ConfigFile | None:
                     raise ConfigError(f"{project}: [tool.nbconv] must be a table")
                 return ConfigFile(project, table)
     return None
+
+
+def user_config_file(environ: Mapping[str, str]) -> ConfigFile | None:
+    """The user's own settings, ``$XDG_CONFIG_HOME/nbconv/config.toml``, if there is one."""
+    base = Path(environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    path = base / "nbconv" / "config.toml"
+    return ConfigFile(path, _read_toml(path)) if path.is_file() else None
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -174,6 +182,7 @@ def resolve_settings(parser: argparse.ArgumentParser, argv: list[str], cwd: Path
     actions = settings_actions(parser)
     sources = {dest: "default" for dest in actions}
     config = find_config_file(cwd)
+    user = user_config_file(environ)
 
     def apply(values: Mapping[str, Any], source: str, folder: Path | None = None) -> None:
         for key, value in values.items():
@@ -189,10 +198,12 @@ def resolve_settings(parser: argparse.ArgumentParser, argv: list[str], cwd: Path
         if dest not in ENV_EXCLUDED and ENV_PREFIX + dest.upper() in environ
     }
     # The format decides which file table applies, so settle it first.
-    fmt = parsed.to if "to" in given else env_values.get("to") or (config.table.get("to") if config else None) or parsed.to
-    if config:
-        for source, values in _file_layers(config, actions, str(fmt)):
-            apply(values, source, config.path.parent)
+    fmt = (parsed.to if "to" in given else env_values.get("to") or (config.table.get("to") if config else None)
+           or (user.table.get("to") if user else None) or parsed.to)
+    for found in (user, config):  # the project's file over the user's
+        if found:
+            for source, values in _file_layers(found, actions, str(fmt)):
+                apply(values, source, found.path.parent)
     for dest, value in env_values.items():
         apply({dest: value}, f"env {ENV_PREFIX}{dest.upper()}")
     for dest in given:

@@ -105,3 +105,28 @@ def test_trust_cannot_be_granted_by_the_file_itself(tmp_path):
     assert result.returncode == 2
     assert "unknown key 'trust-config'" in result.stderr.decode()
     assert not (project / "ran-preprocessor-code").exists()
+
+
+def test_the_users_own_config_file_is_trusted_and_below_the_project(tmp_path):
+    """~/.config/nbconv/config.toml (XDG_CONFIG_HOME) is the user's: its template path runs
+    without --trust-config, relative to its own folder; a project's file overrides it."""
+    (tmp_path / "project").mkdir()
+    project = _project(tmp_path / "project", '[tool.nbconv]\ntheme = "dark"\n')
+    user = tmp_path / "xdg" / "nbconv"
+    (user / "mine" / "own").mkdir(parents=True)
+    (user / "mine" / "own" / "index.html.j2").write_text(
+        "{%- extends 'lab/index.html.j2' -%}{%- block header -%}<meta name='from' content='my own template'>"
+        "{{ super() }}{%- endblock header -%}")
+    (user / "config.toml").write_text('template-path = ["mine"]\ntemplate = "own"\ntheme = "light"\n'
+                                      '[html]\nno-prompt = true\n')
+    env = {"XDG_CONFIG_HOME": str(tmp_path / "xdg")}
+    result = _convert(project, "--show-config", env=env)
+    assert result.returncode == 0, result.stderr.decode()
+    shown = {line.split("=")[0].strip(): line for line in result.stdout.decode().splitlines() if "=" in line}
+    assert "'dark'" in shown["theme"] and str(project / "pyproject.toml") in shown["theme"]  # project wins
+    assert str(user / "config.toml") in shown["template-path"] and str(user / "mine") in shown["template-path"]
+    assert "[html]" in shown["no-prompt"]
+    result = _convert(project, "--stdout", env=env)
+    assert result.returncode == 0, result.stderr.decode()
+    assert b"<meta name='from' content='my own template'>" in result.stdout
+    assert not (project / "ran-template-code").exists()

@@ -37,12 +37,14 @@ def cache_folder(given: str | None) -> Path | None:
         return Path(given)
     if os.environ.get("NBCONV_CACHE"):
         return Path(os.environ["NBCONV_CACHE"])
-    from converter.config import find_config_file
+    from converter.config import find_config_file, user_config_file
 
-    config = find_config_file(Path.cwd())
-    value = config.table.get("cache") if config else None
-    # relative to the file's folder, as nbconv reads it (converter.config.FILE_RELATIVE)
-    return config.path.parent / value if isinstance(value, str) and value else None
+    for config in (find_config_file(Path.cwd()), user_config_file(os.environ)):  # the project's first
+        value = config.table.get("cache") if config else None
+        if isinstance(value, str) and value:
+            # relative to the file's folder, as nbconv reads it (converter.config.FILE_RELATIVE)
+            return config.path.parent / value
+    return None
 
 
 def main(argv: Sequence[str]) -> int:
