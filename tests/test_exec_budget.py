@@ -182,3 +182,43 @@ def test_readiness_reports_a_kernel_that_died_instead_of_waiting_out_the_timeout
     with ThreadPoolExecutor(1) as thread:  # its own loop: playwright's sync API may own this thread's
         waited = thread.submit(asyncio.run, dead_kernel()).result()
     assert waited < 30, "it noticed the dead kernel long before the 60 s start-up timeout"
+
+
+SLOW_FIRST_LAUNCHER = '''\
+import os, sys, time
+log = {log!r}
+with open(log, "a") as out:
+    out.write(f"{{os.getpid()}}\\n")
+if len(open(log).read().split()) == 1:
+    time.sleep(120)  # the first boot outlasts --startup-timeout
+os.execv(sys.executable, [sys.executable, "-m", "ipykernel_launcher", *sys.argv[1:]])
+'''
+
+
+def test_a_start_up_slower_than_its_timeout_is_tried_again(tmp_path):
+    """A real kernel whose first boot hangs: the pool gives up on it after --startup-timeout,
+    stops it, and the second start runs the notebook."""
+    import json
+
+    log = tmp_path / "launches.txt"
+    spec = tmp_path / "jupyter" / "kernels" / "slowfirst"
+    spec.mkdir(parents=True)
+    (spec / "launch.py").write_text(SLOW_FIRST_LAUNCHER.format(log=str(log)))
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, str(spec / "launch.py"), "-f", "{connection_file}"],
+        "display_name": "Slow first", "language": "python"}))
+    nb = write(tmp_path / "nb.ipynb", "print('ran on the second kernel')")
+    started = time.monotonic()
+    result = run_nbconv("--execute", "--kernel", "slowfirst", "--startup-timeout", "3", "--to", "notebook",
+                        "--output", "out", nb, env={"JUPYTER_PATH": str(tmp_path / "jupyter")}, timeout=120)
+    assert result.returncode == 0, result.stderr.decode()
+    assert time.monotonic() - started < 45  # 3 s, not the default 60 s, before the second start
+    launched = [int(pid) for pid in log.read_text().split()]
+    assert len(launched) == 2
+    assert "ran on the second kernel" in (tmp_path / "out.ipynb").read_text()
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() and "Z" not in Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1][:3]
+              for pid in launched) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in launched if Path(f"/proc/{pid}").exists()
+                and "Z" not in Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1][:3]]

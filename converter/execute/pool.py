@@ -31,11 +31,13 @@ STARTUP_ATTEMPTS = 3  # a kernel that fails to start is tried this many times in
 
 @dataclass(frozen=True)
 class KernelRequest:
-    """What makes two kernels interchangeable: kernelspec, working directory, extra env."""
+    """What makes two kernels interchangeable: kernelspec, working directory, extra env,
+    and how long its start-up may take (``--startup-timeout``)."""
 
     name: str
     cwd: str
     env: tuple[tuple[str, str], ...] = ()
+    startup_timeout: float = 60
 
 
 class _LoopThread:
@@ -64,10 +66,9 @@ class KernelPool:
     handed out only after it answered a ``kernel_info`` request.
     """
 
-    def __init__(self, ahead: int = 0, limit: int | None = None, startup_timeout: float = 60) -> None:
+    def __init__(self, ahead: int = 0, limit: int | None = None) -> None:
         self.ahead = ahead
         self.limit = limit
-        self.startup_timeout = startup_timeout
         self.kernels_started = 0  # kernel processes launched, retries included
         self._started = 0
         self._spares: list[tuple[KernelRequest, asyncio.Task]] = []
@@ -150,7 +151,7 @@ class KernelPool:
 
         jupyter_client picks free ports before the kernel binds them, so kernels booting
         at once can collide ("Address already in use") and die; on a loaded machine a
-        boot may also outlast ``startup_timeout``. Each retry gets new ports.
+        boot may also outlast the request's ``startup_timeout``. Each retry gets new ports.
         """
         for attempt in range(1, STARTUP_ATTEMPTS + 1):
             try:
@@ -179,7 +180,7 @@ class KernelPool:
             client = km.client()
             client.start_channels()
             try:
-                await wait_until_ready(client, km, self.startup_timeout)
+                await wait_until_ready(client, km, request.startup_timeout)
             except BaseException:
                 client.stop_channels()
                 raise

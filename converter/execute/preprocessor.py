@@ -125,7 +125,7 @@ class ExecutePreprocessor(Preprocessor):
         if self.cluster is not None:
             self.cluster.execute(nb, resources, self, kernel)
             return
-        request = KernelRequest(kernel.name, str(cwd), tuple(sorted(self.env.items())))
+        request = KernelRequest(kernel.name, str(cwd), tuple(sorted(self.env.items())), self.startup_timeout)
         if self.pool is not None:
             self.pool.run(self._execute(self.pool, nb, resources, kernel, request))
         else:

@@ -68,7 +68,7 @@ def execute_notebook(input_path: str | os.PathLike, output_path: str | os.PathLi
             pool = own_pool = KernelPool()
         cwd = Path(cwd) if cwd is not None else Path.cwd()
         # the kernel boots while the parameters are injected and the executor is imported
-        pool.prepare(KernelRequest(kernel.name, str(cwd)))
+        pool.prepare(KernelRequest(kernel.name, str(cwd), startup_timeout=start_timeout))
     try:
         _remove_error_cells(nb)
         _parameterise(nb, parameters, language, report_mode)
