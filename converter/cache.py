@@ -29,7 +29,12 @@ def cache_dir() -> Path | None:
     if configured:
         path = Path(configured)
     else:
-        path = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "nbconv"
+        from converter.user_dirs import xdg_folder
+
+        base = xdg_folder("XDG_CACHE_HOME", ".cache")
+        if base is None:
+            return None  # no home folder: run without the cache
+        path = base / "nbconv"
     try:
         path.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError:

@@ -232,15 +232,17 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
     return jinja2.FileSystemBytecodeCache(str(folder / "jinja"))
 
 
-def user_template_dir() -> Path:
-    """Where a user keeps templates, by platform convention (XDG on Linux)."""
+def user_template_dir() -> Path | None:
+    """Where a user keeps templates, by platform convention (XDG on Linux); None without a home."""
+    from converter.user_dirs import home, xdg_folder
+
     if sys.platform == "win32":
-        base = Path(os.environ.get("APPDATA") or Path.home() / "AppData" / "Roaming")
+        base = Path(os.environ["APPDATA"]) if os.environ.get("APPDATA") else None
     elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Application Support"
+        base = home() / "Library" / "Application Support" if home() is not None else None
     else:
-        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    return base / "nbconv" / "templates"
+        base = xdg_folder("XDG_DATA_HOME", ".local", "share")
+    return base / "nbconv" / "templates" if base is not None else None
 
 
 def search_path(extra_dirs: Sequence[str | Path] = ()) -> tuple[str, ...]:
@@ -248,7 +250,7 @@ def search_path(extra_dirs: Sequence[str | Path] = ()) -> tuple[str, ...]:
     env_dirs = [d for d in os.environ.get("NBCONV_TEMPLATE_PATH", "").split(os.pathsep) if d]
     dirs = [*extra_dirs, *env_dirs]
     user = user_template_dir()
-    if user.is_dir():
+    if user is not None and user.is_dir():
         dirs.append(user)
     dirs.append(shipped_template_dir())
     return tuple(dict.fromkeys(str(Path(d)) for d in dirs))

@@ -440,6 +440,16 @@ def test_a_dependency_outside_the_folder_is_a_warning_and_no_caching(marked, tmp
     assert not list((tmp_path / "cache").glob("*.json"))
 
 
+@pytest.mark.parametrize("declared", [5, {"data.csv": 1}, ["data.csv", 7]])
+def test_depends_that_is_not_globs_is_a_warning_and_no_caching(marked, tmp_path, declared):
+    path = write(tmp_path / "odd.ipynb", new_code_cell("print('ran')"), nbconv={"depends": declared})
+    result = marked.run("--execute", "--cache", tmp_path / "cache", "--to", "markdown", "--stdout", path)
+    assert result.returncode == 0 and "ran" in result.stdout, result.stderr
+    assert result.stderr.splitlines() == [f"nbconv: warning: {path}: metadata.nbconv.depends must be a glob or a "
+                                          "list of globs (strings); executed without the cache"]
+    assert not list((tmp_path / "cache").glob("*.json"))
+
+
 def test_only_the_kernel_or_only_allow_errors_changing_is_a_miss(marked, tmp_path):
     import shutil
 

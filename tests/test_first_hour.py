@@ -192,3 +192,21 @@ def test_readme_first_command_leaves_the_clone_clean(tmp_path):
     assert "tour" in result.stderr.decode()  # it did write the page somewhere
     status = subprocess.run([git, "status", "--porcelain"], cwd=clone, capture_output=True, text=True, check=True)
     assert status.stdout == ""
+
+
+def test_a_user_without_a_home_folder_can_convert(tmp_path):
+    """A container user with no passwd entry and no HOME: no user config, templates or
+    cache folder, and the conversion works (Path.home() would raise)."""
+    from conftest import REPO, need
+
+    need(shutil.which("unshare") is not None, "unshare not installed (util-linux)")
+    small_notebook(tmp_path)
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "NBCONV_CACHE_DIR")}
+    env["PYTHONPATH"] = str(REPO)
+    probe = subprocess.run(["unshare", "--user", "--map-user=54321", "true"], capture_output=True)
+    need(probe.returncode == 0, "user namespaces are not available here")
+    result = subprocess.run(["unshare", "--user", "--map-user=54321", sys.executable, "-m", "converter",
+                             "nb.ipynb", "--stdout"], cwd=tmp_path, env=env, capture_output=True, timeout=120)
+    assert result.returncode == 0, result.stderr.decode()
+    assert b"<!DOCTYPE html>" in result.stdout and not result.stderr

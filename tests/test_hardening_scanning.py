@@ -163,3 +163,22 @@ def test_attachment_urls_in_code_are_left_alone():
     found = {source[i + len("attachment:")] for i in range(len(source)) if source.startswith("attachment:", i)
              and i in code}
     assert found == {"q", "z", "i"}
+
+
+def test_a_wide_ruled_array_is_refused_before_it_costs_memory():
+    """A column spec of thousands of ruled columns over thousands of empty rows: the cells
+    are counted before rows are padded to the spec, so it falls back at once."""
+    import tracemalloc
+
+    from converter.filters.mathml import tex_to_mathml
+
+    formula = "$$\\begin{array}{" + "c" * 6000 + "|}" + "\\\\" * 6000 + "\\end{array}$$"
+    assert len(formula) < 20_000  # under the formula length limit: the cell count is what stops it
+    tracemalloc.start()
+    start = time.perf_counter()
+    out = tex_to_mathml(formula)
+    elapsed = time.perf_counter() - start
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert "nbconv-math-source" in out  # shown as its TeX
+    assert peak < 50_000_000 and elapsed < 5, (peak, elapsed)  # was 2.5 GB and 19 s

@@ -36,7 +36,10 @@ def dependency_hashes(nb: Any, folder: Path | None) -> list[tuple[str, str]]:
     declared = settings.get("depends") if isinstance(settings, dict) else None
     if not declared:
         return []
-    patterns = [declared] if isinstance(declared, str) else [p for p in declared if isinstance(p, str)]
+    if not isinstance(declared, (str, list)) or not all(isinstance(p, str) for p in (
+            [declared] if isinstance(declared, str) else declared)):
+        raise NotebookError("metadata.nbconv.depends must be a glob or a list of globs (strings)")
+    patterns = [declared] if isinstance(declared, str) else declared
     base = (folder or Path.cwd()).resolve()
     for pattern in patterns:
         parts = PurePosixPath(pattern.replace("\\", "/")).parts

@@ -269,11 +269,12 @@ class _Builder:
         rows = split_table(body)
         row_rules = take_row_rules(rows)
         layouts, column_rules = parse_spec(spec)
+        width = max([len(row) for row in rows] + [len(layouts) if any(column_rules) else 0])
+        self.cells += len(rows) * width if any(column_rules) else sum(len(row) for row in rows)
+        if self.cells > MAX_CELLS:  # counted before padding: a wide spec must not cost memory first
+            raise ValueError("too many table cells")
         if any(column_rules):  # every row has every column, so a rule runs the table's height
             rows = [row + [[] for _ in range(len(layouts) - len(row))] for row in rows]
-        self.cells += sum(len(row) for row in rows)
-        if self.cells > MAX_CELLS:
-            raise ValueError("too many table cells")
         outer = self.row_labels, self.row_tags  # a table inside a formula keeps the formula's tags
         built = []
         for cells in rows:
