@@ -2,12 +2,12 @@
 
 xelatex runs once, and again only when the log asks for it (cross-references, a
 table of contents), with bibtex first when the document cites a bibliography.
-Notebook LaTeX is untrusted: shell escape is off and TeX may only open files below
-the working directory and the notebook's folder (kpathsea's paranoid mode); pictures,
-which XeTeX and its PDF driver open without that check, are confined to the notebook's
-folder in the document before compiling (converter.filters.raw_latex), and every
-instruction XeTeX leaves for the PDF driver is checked before xdvipdfmx runs
-(converter.exporters.pdf_driver): xelatex writes XDV, xdvipdfmx the PDF.
+Notebook LaTeX is untrusted. Shell escape is off, and the compile reads only its own
+folder, which holds copies of the notebook's files (converter.exporters.pdf_inputs),
+and TeX's trees: kpathsea's paranoid mode, a check of every file xelatex recorded
+reading, and a check of every instruction XeTeX leaves for the PDF driver before
+xdvipdfmx runs (converter.exporters.pdf_driver). Pictures from outside are also made
+placeholders in the document before compiling (converter.filters.raw_latex).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from converter.errors import LatexError
 from converter.exporters import tex_fragments
 from converter.exporters.latex import LatexExporter
 from converter.exporters.pdf_driver import OutsideRead, allowed_roots, check_recorded_reads, make_pdf
+from converter.exporters.pdf_inputs import copy_inputs
 from converter.pipeline import Resources
 from converter.filters.raw_latex import confine_document
 from converter.writer import encode_text, write_side_files
@@ -102,6 +103,8 @@ class PDFExporter(LatexExporter):
         with tempfile.TemporaryDirectory(prefix="nbconv-pdf-") as temp:
             directory = Path(temp)
             write_side_files(directory, files)
+            if resources.dir is not None:  # after ours: a copy never replaces the exporter's files
+                copy_inputs(Path(resources.dir), directory, JOB, resources.warnings)
             for _ in range(MAX_FALLBACKS + 1):
                 (directory / f"{JOB}.tex").write_bytes(encode_text(latex))  # lone surrogates become '?'
                 try:
@@ -152,13 +155,12 @@ class PDFExporter(LatexExporter):
         return tex_fragments.replace(latex, chosen)
 
     def _compile(self, xelatex: str, directory: Path, resources: Resources) -> bytes:
-        env = {**os.environ, "openin_any": "p", "openout_any": "p"}
-        if resources.dir is not None:  # a user's .bib or \input beside the notebook
-            env["TEXINPUTS"] = env["BIBINPUTS"] = f".:{resources.dir}:"
+        # Only the compile folder (with copies of the notebook's files) and TeX's trees.
+        env = {**os.environ, "openin_any": "p", "openout_any": "p", "TEXINPUTS": ".:", "BIBINPUTS": ".:"}
         command = [xelatex, "-interaction=nonstopmode", "-halt-on-error", "-file-line-error",
                    "-no-shell-escape", "-no-pdf", "-recorder", f"{JOB}.tex"]
         log_path = directory / f"{JOB}.log"
-        roots = allowed_roots(directory, Path(resources.dir) if resources.dir is not None else None)
+        roots = allowed_roots(directory)
         ran_bibtex = False
         for run in range(1, MAX_RUNS + 1):
             self._run(command, directory, env, resources, roots=roots)
@@ -169,10 +171,9 @@ class PDFExporter(LatexExporter):
                 continue
             if not _RERUN.search(log):
                 break
-        notebook_folder = Path(resources.dir) if resources.dir is not None else None
         if not (directory / f"{JOB}.xdv").is_file():
             raise LatexError(f"{resources.name}: xelatex wrote no PDF (the notebook has no printable content?)")
-        make_pdf(directory, JOB, notebook_folder, env,
+        make_pdf(directory, JOB, env,
                  resources.warnings, resources.name, self.latex_timeout)
         return (directory / f"{JOB}.pdf").read_bytes()
 

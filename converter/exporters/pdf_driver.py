@@ -1,19 +1,20 @@
 """What a PDF compile may read: TeX's own reads checked, and XeTeX's XDV output made
 into a PDF by xdvipdfmx with only the files it may embed.
 
-kpathsea's paranoid mode refuses absolute names and ``..`` but follows a symlink in
-the notebook's folder wherever it points, so xelatex runs with ``-recorder`` and every
-file it read (its ``.fls``) must resolve into the compile folder, the notebook's
-folder or a TeX tree, or no PDF is made.
+The compile folder holds copies of the notebook's files (converter.exporters.pdf_inputs)
+and TeX runs in kpathsea's paranoid mode, so TeX should read nothing else but its own
+trees; as a second line, xelatex runs with ``-recorder`` and every file it read (its
+``.fls``) must resolve, symlinks included, into the compile folder or a TeX tree, or no
+PDF is made.
 
 A special is an instruction to the PDF driver, and some make it read a file:
-``pdf:image (/home/me/secret.pdf)`` embeds one. The notebook's own text is confined
-before compiling (converter.filters.raw_latex), but TeX code can build a special in
-ways no scan of the source sees (a ``.tex`` beside the notebook that a raw cell
-``\\input``s, a ``.bib`` field, macros). So the XDV is checked instead: a special passes
-when its kind is on the list below, and a picture only when its file is in the compile
-folder, the notebook's folder or a TeX tree. Anything else is blanked, counted in a
-warning line, and the rest of the PDF is made.
+``pdf:image (/home/me/secret.pdf)`` embeds one, and the driver looks names up with
+kpathsea, which expands ``$HOME`` and ``~``. TeX code can build a special in ways no
+scan of the source sees (a ``.tex`` beside the notebook that a raw cell ``\\input``s,
+a ``.bib`` field, macros). So the XDV is checked: a special passes when its kind is on
+the list below, and a picture only when its name is plain and its file is in the
+compile folder or a TeX tree. Anything else is blanked, counted in a warning line,
+and the rest of the PDF is made.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ _KIND = re.compile(rb"\s*(pdf|x|dvipdfmx|color|background|papersize|landscape)(?
 _CONFIG_SAFE = re.compile(rb"\s*dvipdfmx:config\s+C\s+(?:0x)?[0-9A-Fa-f]+\s*")
 
 
-def make_pdf(directory: Path, job: str, notebook_folder: Path | None, env: dict[str, str],
+def make_pdf(directory: Path, job: str, env: dict[str, str],
              warnings: list[str], name: str, timeout: float) -> None:
     """``job.xdv`` in ``directory`` made into ``job.pdf``, after removing what may not pass.
 
@@ -53,8 +54,8 @@ def make_pdf(directory: Path, job: str, notebook_folder: Path | None, env: dict[
     """
     path = directory / f"{job}.xdv"
     data = bytearray(path.read_bytes())
-    roots = allowed_roots(directory, notebook_folder)
-    searched = roots[:2] if notebook_folder is not None else roots[:1]
+    roots = allowed_roots(directory)
+    searched = roots[:1]
     removed = [special for special in xdv.specials(bytes(data)) if not _allowed(special.text, searched, roots)]
     for special in removed:
         xdv.blank(data, special)
@@ -156,16 +157,18 @@ def _picture_file(arguments: bytes) -> str | None:
 
 
 def _inside(file: str, searched: tuple[Path, ...], roots: tuple[Path, ...]) -> bool:
-    if not file or "\x00" in file:
-        return False
+    if not file or any(mark in file for mark in ("\x00", "$", "~", "{", "}", "!!")):
+        return False  # kpathsea would expand these ($HOME/x, ~/x, {a,b}, !!): not a plain name
     candidates = [Path(file)] if Path(file).is_absolute() else [folder / file for folder in searched]
-    return all(any(candidate.resolve().is_relative_to(root) for root in roots) for candidate in candidates)
+    # it must exist where we looked: a name found nowhere else would be searched for by kpathsea
+    return all(candidate.is_file() and any(candidate.resolve().is_relative_to(root) for root in roots)
+               for candidate in candidates)
 
 
-def allowed_roots(directory: Path, notebook_folder: Path | None) -> tuple[Path, ...]:
-    """The folders a picture may come from: compile folder, notebook's folder, TeX trees."""
-    own = (directory.resolve(),) + ((notebook_folder.resolve(),) if notebook_folder is not None else ())
-    return own + _tex_trees()
+def allowed_roots(directory: Path) -> tuple[Path, ...]:
+    """The folders a compile may read: the compile folder (which holds copies of the
+    notebook's files, converter.exporters.pdf_inputs) and TeX's own trees."""
+    return (directory.resolve(),) + _tex_trees()
 
 
 @functools.cache
