@@ -285,3 +285,22 @@ def test_an_xdv_file_that_does_not_parse_is_refused(tmp_path, tool):
         specials(data[:post - 3])
     with pytest.raises(LatexError, match="cannot read"):
         specials(b"%PDF-1.5" + data[8:])
+
+
+def test_a_font_file_from_outside_stops_the_pdf(tmp_path, tool):
+    """XeTeX loads a font by path and the driver embeds glyphs from it: a font file that
+    is neither the system's nor TeX's is refused (it could be any private file)."""
+    tool("xelatex", "texlive-xetex")
+    system_font = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+    if not system_font.is_file():
+        pytest.skip("DejaVuSans.ttf not installed (Debian package fonts-dejavu-core)")
+    secret, folder = _secret_and_project(tmp_path)
+    private_font = secret.parent / "private.ttf"
+    private_font.write_bytes(system_font.read_bytes())
+    raw = rf'\font\mine="[{private_font}]" at 10pt {{\mine glyphs from a private file}}'
+    nb = v4.new_notebook(cells=[v4.new_raw_cell(raw, metadata={"format": "text/latex"})])
+    source = write(nb, folder / "nb.ipynb")
+    result = run_nbconv("--to", "pdf", source, timeout=300)
+    assert result.returncode == 10, result.stderr.decode()
+    assert "font file outside" in result.stderr.decode()
+    assert not (folder / "nb.pdf").exists()

@@ -56,7 +56,13 @@ def make_pdf(directory: Path, job: str, env: dict[str, str],
     data = bytearray(path.read_bytes())
     roots = allowed_roots(directory)
     searched = roots[:1]
-    removed = [special for special in xdv.specials(bytes(data)) if not _allowed(special.text, searched, roots)]
+    fonts: list[str] = []
+    removed = [special for special in xdv.specials(bytes(data), fonts) if not _allowed(special.text, searched, roots)]
+    font_roots = roots + _font_folders()
+    for font in dict.fromkeys(fonts):
+        if not any((directory / font).resolve().is_relative_to(root) for root in font_roots):
+            raise OutsideRead(f"{name}: the LaTeX uses a font file outside the system's fonts and TeX's "
+                              f"({font}); no PDF was made")
     for special in removed:
         xdv.blank(data, special)
     if removed:
@@ -169,6 +175,21 @@ def allowed_roots(directory: Path) -> tuple[Path, ...]:
     """The folders a compile may read: the compile folder (which holds copies of the
     notebook's files, converter.exporters.pdf_inputs) and TeX's own trees."""
     return (directory.resolve(),) + _tex_trees()
+
+
+@functools.cache
+def _font_folders() -> tuple[Path, ...]:
+    """The folders of the fonts fontconfig knows (``fc-list``): where XeTeX finds fonts by name."""
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return ()
+    try:
+        done = subprocess.run([fc_list, ":", "file"], capture_output=True, text=True, timeout=10,
+                              stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        return ()
+    files = (line.rsplit(":", 1)[0].strip() for line in done.stdout.splitlines())
+    return tuple(sorted({Path(file).resolve().parent for file in files if file.startswith("/")}))
 
 
 @functools.cache

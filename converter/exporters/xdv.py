@@ -49,8 +49,9 @@ def _fixed_lengths() -> dict[int, int]:
 _FIXED = _fixed_lengths()
 
 
-def specials(data: bytes) -> list[Special]:
-    """Every special on the pages of an XDV file, in order.
+def specials(data: bytes, fonts: list[str] | None = None) -> list[Special]:
+    """Every special on the pages of an XDV file, in order; the file of every native font
+    it uses is added to ``fonts`` when given (the driver embeds from those files too).
 
     Raises LatexError when the file is not an XDV file this parser knows to its end.
     """
@@ -77,6 +78,8 @@ def specials(data: bytes) -> list[Special]:
                 position += 2 + data[position] + data[position + 1]
             elif opcode == _NATIVE_FONT_DEF:  # k[4] s[4] flags[2] l[1] name[l] index[4] extras
                 flags = struct.unpack_from(">H", data, position + 8)[0]
+                if fonts is not None:
+                    fonts.append(data[position + 11:position + 11 + data[position + 10]].decode("utf-8", "replace"))
                 position += 11 + data[position + 10] + 4
                 position += 4 * sum(bool(flags & flag) for flag in
                                     (_FLAG_COLORED, _FLAG_EXTEND, _FLAG_SLANT, _FLAG_EMBOLDEN))
