@@ -547,3 +547,17 @@ def test_library_options_that_change_results_are_part_of_the_key(marked, tmp_pat
         again = nbformat.read(path, as_version=4)
         ExecutePreprocessor(pool=pool, cache=cache, allow_error_names=["ZeroDivisionError"])(again, resources)
         assert again.cells[0].outputs[0]["text"] == "slow\n" and pool.kernels_started == 3  # a hit
+
+
+def test_a_dependency_folder_that_links_out_is_a_warning_and_no_caching(marked, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "data.csv").write_text("1\n")
+    (tmp_path / "nb").mkdir()
+    (tmp_path / "nb" / "link").symlink_to(outside)
+    path = write(tmp_path / "nb" / "linked.ipynb", new_code_cell("print('ran')"), nbconv={"depends": "link/*.csv"})
+    result = marked.run("--execute", "--cache", tmp_path / "cache", "--to", "markdown", "--stdout", path)
+    assert result.returncode == 0 and "ran" in result.stdout, result.stderr
+    assert "leads out of the notebook's folder through a symlink" in result.stderr
+    assert "executed without the cache" in result.stderr
+    assert not list((tmp_path / "cache").glob("*.json"))

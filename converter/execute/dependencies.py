@@ -81,8 +81,9 @@ def _glob(base: Path, parts: tuple[str, ...], budget: list[int]) -> Iterator[str
         if start.is_file():
             yield "/".join(literal)
         return
-    if not start.resolve().is_relative_to(base):
-        return  # a symlinked folder in the literal part points out: nothing to walk there
+    if not start.resolve().is_relative_to(base):  # a symlinked folder pointing out
+        raise NotebookError(f"metadata.nbconv.depends: {'/'.join(parts)!r} leads out of the notebook's folder "
+                            "through a symlink")
     depth = None if "**" in rest else len(rest)
     yielded = 0
     for relative in _walk(start, depth, budget):
