@@ -257,6 +257,11 @@ def test_an_image_xelatex_cannot_read_becomes_a_placeholder(tmp_path, tool):
     (b"pdf:fstream @x (fig.png)", False), (b"pdf:mapfile x.map", False), (b"x:fontmapfile x.map", False),
     (b"dvipdfmx:config D cat %i", False), (b"psfile=fig.eps", False), (b"ps: plotfile x", False),
     (b"html:<img src='x.png'>", False), (b"em:graph x.pcx", False), (b"colorful", False),
+    (b"pdf:ann width 1pt height 1pt depth 0pt <</Subtype/Link/A<</S/Launch/F(/bin/sh)>>>>", False),
+    (b"pdf:obj @js <</S/Java#53cript/JS(app.alert(1))>>", False),
+    (b"pdf:docview<</OpenAction<</S/JavaScript/JS(x)>>>>", False),
+    (b"pdf:docview<</OpenAction[@page1/Fit]/PageMode/UseOutlines>>", True),
+    (b"pdf:bann<</Type/Annot/Subtype/Link/A<</S/URI/URI(https://example.org/)>>>>", True),
     (b"pdf:image ($HOME/fig.png)", False), (b"pdf:image (~/fig.png)", False), (b"pdf:image (missing.png)", False),
 ])
 def test_which_driver_instructions_pass(tmp_path, special, allowed):

@@ -42,6 +42,17 @@ _HARMLESS_X = frozenset("""
     scale bscale escale rotate brotate erotate gsave grestore backgroundcolor textcolor
     textcolorpush textcolorpop shadow colorshadow renderingmode
 """.split())
+# PDF objects that run something or fetch/embed content when the reader opens or clicks:
+# a PDF made from a notebook has no use for them (hyperref's links are /URI and /GoTo).
+_ACTIVE = re.compile(rb"/(?:JavaScript|JS|Launch|GoToR|GoToE|ImportData|SubmitForm|RichMedia|EmbeddedFiles?"
+                     rb"|Rendition|Sound|Movie|XFA)(?![A-Za-z0-9])")
+_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")  # /Java#53cript is /JavaScript
+
+
+def _unescape_name(match: re.Match) -> bytes:
+    return bytes([int(match.group(1), 16)])
+
+
 _KIND = re.compile(rb"\s*(pdf|x|dvipdfmx|color|background|papersize|landscape)(?::\s*([A-Za-z]*)|\b)")
 _CONFIG_SAFE = re.compile(rb"\s*dvipdfmx:config\s+C\s+(?:0x)?[0-9A-Fa-f]+\s*")
 
@@ -112,7 +123,7 @@ def _allowed(text: bytes, searched: tuple[Path, ...], roots: tuple[Path, ...]) -
         if command in _PICTURE_PDF:
             file = _picture_file(text[kind.end():])
             return file is not None and _inside(file, searched, roots)
-        return command in _HARMLESS_PDF
+        return command in _HARMLESS_PDF and not _ACTIVE.search(_NAME_ESCAPE.sub(_unescape_name, text))
     if family == b"x":
         return command in _HARMLESS_X
     if family == b"dvipdfmx":
