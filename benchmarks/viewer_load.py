@@ -69,7 +69,9 @@ def start_upstream(body: bytes) -> ThreadingHTTPServer:
 def start_viewer(port: int, workers: int, checkout: Path = REPO, render_workers: int = 0) -> subprocess.Popen:
     process = subprocess.Popen(
         [sys.executable, "-m", "converter", "serve", "--host", "127.0.0.1", "--port", str(port),
-         "--workers", str(workers), "--render-workers", str(render_workers), "--allow-network", "127.0.0.0/8"],
+         "--workers", str(workers), "--allow-network", "127.0.0.0/8",
+         # 0: the viewer's default, and no flag, so a checkout from before --render-workers runs too
+         *(["--render-workers", str(render_workers)] if render_workers else [])],
         env={**os.environ, "PYTHONPATH": str(checkout)}, cwd=checkout,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
