@@ -45,8 +45,10 @@ def test_kernel_outputs_tags_parameters_and_working_directory(tmp_path):
     nb = new_notebook(cells=[
         new_markdown_cell("# A report"),
         code("alpha = 1\nlabel = 'default'", "parameters"),
+        # every piece flushed in order: ipykernel flushes stdout and stderr on their own timers,
+        # so an unflushed stderr line may land between two stdout ones (a third output)
         code("import sys\nprint('a')\nsys.stdout.flush()\nprint('b')\nsys.stdout.flush()\n"
-             "print('c', file=sys.stderr)\nprint(f'{alpha} {label}')"),
+             "print(f'{alpha} {label}')\nsys.stdout.flush()\nprint('c', file=sys.stderr)\nsys.stderr.flush()"),
         code("from IPython.display import display, HTML, update_display, clear_output\n"
              "display(HTML('<b>bold</b>'))\nhandle = display('first', display_id='d1')"),
         code("update_display('second', display_id='d1')"),
