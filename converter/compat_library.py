@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 # The table's entries and the value readers it uses for command-line values.
-from converter.compat import EXPORTER_TRAITS, SLIDES_TRAITS, TAG_TRAITS, Option, _accepted, _bool, _number, _strings
+from converter.compat import EXPORTER_TRAITS, SLIDES_TRAITS, TAG_TRAITS, Option
+from converter.compat_values import _accepted, _bool, _number, _strings
 
 # nbconvert's keyword names per nbconv class (the classes' own names need no entry).
 _LIBRARY_NAMES: dict[str, dict[str, Option]] = {
