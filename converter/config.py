@@ -18,13 +18,12 @@ the user's own file are the user's and always trusted.
 from __future__ import annotations
 
 import argparse
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
 from converter.errors import ConfigError
-from converter.user_dirs import home
+from converter.user_dirs import xdg_folder
 
 ENV_PREFIX = "NBCONV_"
 # Flags that are actions, not settings.
@@ -71,14 +70,9 @@ def find_config_file(start: Path) -> ConfigFile | None:
 
 def user_config_file(environ: Mapping[str, str]) -> ConfigFile | None:
     """The user's own settings, ``$XDG_CONFIG_HOME/nbconv/config.toml``, if there is one."""
-    value = environ.get("XDG_CONFIG_HOME", "")
-    if os.path.isabs(value):  # the XDG spec ignores a relative one
-        base = Path(value)
-    else:
-        user_home = home()
-        if user_home is None:
-            return None  # no home folder (a container user without one): no user file
-        base = user_home / ".config"
+    base = xdg_folder("XDG_CONFIG_HOME", ".config", environ=environ)
+    if base is None:
+        return None  # no home folder (a container user without one): no user file
     path = base / "nbconv" / "config.toml"
     return ConfigFile(path, _read_toml(path)) if path.is_file() else None
 

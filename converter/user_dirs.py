@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Mapping
 
 
 def home() -> Path | None:
@@ -15,10 +16,10 @@ def home() -> Path | None:
     return Path(found) if os.path.isabs(found) else None
 
 
-def xdg_folder(variable: str, *default: str) -> Path | None:
+def xdg_folder(variable: str, *default: str, environ: Mapping[str, str] = os.environ) -> Path | None:
     """``$variable`` when it is absolute (the XDG spec ignores relative ones), else
     ``~/<default...>``; None without a home."""
-    value = os.environ.get(variable, "")
+    value = environ.get(variable, "")
     if os.path.isabs(value):
         return Path(value)
     base = home()

@@ -173,8 +173,7 @@ class PDFExporter(LatexExporter):
                 break
         if not (directory / f"{JOB}.xdv").is_file():
             raise LatexError(f"{resources.name}: xelatex wrote no PDF (the notebook has no printable content?)")
-        make_pdf(directory, JOB, env,
-                 resources.warnings, resources.name, self.latex_timeout)
+        make_pdf(directory, JOB, env, roots, resources.warnings, resources.name, self.latex_timeout)
         return (directory / f"{JOB}.pdf").read_bytes()
 
     def _run(self, command: list[str], directory: Path, env: dict, resources: Resources,

@@ -57,15 +57,15 @@ _KIND = re.compile(rb"\s*(pdf|x|dvipdfmx|color|background|papersize|landscape)(?
 _CONFIG_SAFE = re.compile(rb"\s*dvipdfmx:config\s+C\s+(?:0x)?[0-9A-Fa-f]+\s*")
 
 
-def make_pdf(directory: Path, job: str, env: dict[str, str],
+def make_pdf(directory: Path, job: str, env: dict[str, str], roots: tuple[Path, ...],
              warnings: list[str], name: str, timeout: float) -> None:
     """``job.xdv`` in ``directory`` made into ``job.pdf``, after removing what may not pass.
 
     ``env`` is xelatex's: the driver looks up relative picture names on the same paths.
+    ``roots`` are the compile's ``allowed_roots``.
     """
     path = directory / f"{job}.xdv"
     data = bytearray(path.read_bytes())
-    roots = allowed_roots(directory)
     searched = roots[:1]
     fonts: list[str] = []
     removed = [special for special in xdv.specials(bytes(data), fonts) if not _allowed(special.text, searched, roots)]
